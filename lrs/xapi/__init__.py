@@ -1,0 +1,1 @@
+"""The xAPI specification as pure functions: no I/O."""

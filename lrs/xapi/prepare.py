@@ -1,0 +1,70 @@
+"""The LRS-set properties of a statement (xAPI Data 2.4): id, authority, version, timestamp.
+
+`stored` is set by the store when it commits, because only the store can keep it strictly
+increasing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from lrs.errors import BadRequest
+from lrs.store.base import PreparedStatement
+from lrs.types import Statement
+from lrs.xapi.agents import index_terms
+from lrs.xapi.timestamps import parse_timestamp, to_utc_string
+from lrs.xapi.versions import XAPIVersion
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
+
+
+def statement_version(version: XAPIVersion) -> str:
+    # 1.0.x statements carry "1.0.0" whatever the patch version (Communication 3.3).
+    return "2.0.0" if version.is_2 else "1.0.0"
+
+
+def prepare(
+    statements: Sequence[Statement],
+    version: XAPIVersion,
+    authority: dict[str, Any],
+    batch: bool,
+) -> list[PreparedStatement]:
+    prepared: list[PreparedStatement] = []
+    seen: set[str] = set()
+    for index, statement in enumerate(statements):
+        where = f"$[{index}]" if batch else "$"
+        if "id" in statement:
+            statement_id = statement["id"].lower()
+        else:
+            statement_id = str(uuid.uuid4())
+            statement["id"] = statement_id
+        if statement_id in seen:
+            raise BadRequest(
+                f"statement id {statement_id} occurs twice in the batch", f"{where}.id"
+            )
+        seen.add(statement_id)
+        statement["authority"] = authority
+        statement.setdefault("version", statement_version(version))
+        timestamp = statement.get("timestamp")
+        if timestamp is not None and version.is_2:
+            # xAPI 2.0 [s19-s22]: the LRS converts a timestamp to UTC rather than refuse it.
+            parsed = parse_timestamp(timestamp)
+            if parsed.utcoffset():
+                statement["timestamp"] = to_utc_string(parsed)
+        target = statement["object"]
+        refers_to = target["id"].lower() if target.get("objectType") == "StatementRef" else None
+        prepared.append(
+            PreparedStatement(
+                id=statement_id,
+                statement=statement,
+                terms=frozenset(index_terms(statement)),
+                timestamp_from_stored=timestamp is None,
+                voids=refers_to if statement["verb"]["id"] == VOIDED else None,
+                refers_to=refers_to,
+                attachment_hashes=tuple(a["sha2"] for a in statement.get("attachments", ())),
+            )
+        )
+    return prepared

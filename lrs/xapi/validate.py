@@ -1,0 +1,458 @@
+"""Statement validation for xAPI 1.0.3 and 2.0.0.
+
+Two stages:
+
+1. JSON Schema (``lrs.xapi.schema``), compiled once per version with jsonschema-rs at
+   first use. ``is_valid`` is the fast path; only on failure are the errors walked
+   (``iter_errors``) to pick the innermost one and word it in plain language.
+2. Small Python checks for what JSON Schema cannot say well, run once the schema
+   passes: raw score between min and max, real calendar dates, ``revision``/``platform``
+   only with an Activity object, voiding statements need a StatementRef object,
+   interaction component lists allowed per ``interactionType`` with distinct ids, and
+   no duplicate statement ids in a batch.
+
+Every problem raises ``BadRequest(message, path)``; ``path`` is a JSON path to the
+innermost offending property (``$.actor.mbox``, ``$[3].context.extensions['bad key']``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+from lrs.errors import BadRequest
+from lrs.types import Statement
+from lrs.xapi import schema as xs
+from lrs.xapi.timestamps import parse_timestamp
+from lrs.xapi.versions import XAPIVersion
+
+Segment = str | int
+_Kind = jsonschema_rs.ValidationErrorKind
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    statement: jsonschema_rs.Validator
+    statement_schema: dict[str, Any]
+    batch: jsonschema_rs.Validator
+    agent: jsonschema_rs.Validator
+    agent_schema: dict[str, Any]
+
+
+@functools.cache
+def _compiled(version: XAPIVersion) -> _Compiled:
+    """The validators for `version`, compiled on first use."""
+    statement_schema = xs.statement_schema(version)
+    agent_schema = xs.agent_param_schema(version)
+    return _Compiled(
+        statement=jsonschema_rs.validator_for(statement_schema),
+        statement_schema=statement_schema,
+        batch=jsonschema_rs.validator_for(xs.batch_schema(version)),
+        agent=jsonschema_rs.validator_for(agent_schema),
+        agent_schema=agent_schema,
+    )
+
+
+# --- public interface -----------------------------------------------------------------
+
+
+def validate_statements(body: object, version: XAPIVersion) -> list[Statement]:
+    """The statements of a POST body (one statement or a non-empty array of them).
+
+    Raises BadRequest for the first problem, in statement order.
+    """
+    if isinstance(body, dict):
+        return [validate_statement(body, version, "$")]
+    if not isinstance(body, list):
+        raise BadRequest(
+            "the request body must be a statement object or an array of statements; "
+            f"got {_json_type(body)}",
+            "$",
+        )
+    if not body:
+        raise BadRequest("the request body is an empty array; send at least one statement", "$")
+    compiled = _compiled(version)
+    schema_ok = compiled.batch.is_valid(body)
+    seen: dict[str, int] = {}
+    for index, statement in enumerate(body):
+        prefix = f"$[{index}]"
+        if schema_ok:
+            _check_statement(statement, prefix, (), False)
+        else:
+            validate_statement(statement, version, prefix)
+        statement_id = statement.get("id")
+        if statement_id is not None:
+            key = statement_id.lower()
+            first = seen.setdefault(key, index)
+            if first != index:
+                raise BadRequest(
+                    f"statement id {statement_id!r} appears more than once in this batch "
+                    f"(also at $[{first}]); statement ids in a batch must be unique",
+                    f"{prefix}.id",
+                )
+    return body
+
+
+def validate_statement(obj: object, version: XAPIVersion, path: str = "$") -> Statement:
+    """`obj` as a statement, if it is a valid one for `version`; else BadRequest.
+
+    `path` is the JSON path of `obj` in the request, used as the prefix of error paths.
+    """
+    compiled = _compiled(version)
+    if not compiled.statement.is_valid(obj):
+        raise _schema_failure(compiled.statement, compiled.statement_schema, obj, path, "statement")
+    assert isinstance(obj, dict)
+    _check_statement(obj, path, (), False)
+    return obj
+
+
+def validate_agent_param(obj: object, version: XAPIVersion, path: str = "agent") -> dict[str, Any]:
+    """The `agent` parameter of GET /statements (JSON-decoded): an Agent or identified Group.
+
+    Exactly one inverse functional identifier; no other properties (so query-operator
+    objects such as ``{"$ne": null}`` are rejected).
+    """
+    compiled = _compiled(version)
+    if not compiled.agent.is_valid(obj):
+        raise _schema_failure(compiled.agent, compiled.agent_schema, obj, path, path)
+    assert isinstance(obj, dict)
+    return obj
+
+
+# --- paths ------------------------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _segment(segment: Segment) -> str:
+    if isinstance(segment, int):
+        return f"[{segment}]"
+    if _IDENTIFIER.match(segment):
+        return f".{segment}"
+    escaped = segment.replace("\\", "\\\\").replace("'", "\\'")
+    return f"['{escaped}']"
+
+
+def json_path(prefix: str, segments: tuple[Segment, ...] | list[Segment]) -> str:
+    """``prefix`` followed by `segments` in JSON path form: ``$.a.b[0]['c d']``."""
+    return prefix + "".join(_segment(s) for s in segments)
+
+
+def _where(segments: tuple[Segment, ...] | list[Segment], root: str) -> str:
+    """How a message names a location: ``actor.mbox``, or `root` for the whole value."""
+    if not segments:
+        return root
+    relative = json_path("", segments)
+    if root == "statement":
+        return relative[1:] if relative.startswith(".") else relative
+    return root + relative
+
+
+# --- schema errors ------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "a boolean (true or false)",
+    "null": "null",
+}
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _show(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _subschema(root: dict[str, Any], schema_path: list[Segment]) -> dict[str, Any]:
+    """The subschema holding the keyword at the end of `schema_path`."""
+    node: Any = root
+    for key in schema_path[:-1]:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
+def _weight(error: jsonschema_rs.ValidationError) -> int:
+    depth = len(error.instance_path)
+    if isinstance(error.kind, (_Kind.Required, _Kind.AdditionalProperties, _Kind.PropertyNames)):
+        depth += 1  # these point at a child property
+    return depth
+
+
+def _schema_failure(
+    validator: jsonschema_rs.Validator,
+    root_schema: dict[str, Any],
+    instance: object,
+    prefix: str,
+    root: str,
+) -> BadRequest:
+    """The BadRequest for the innermost error of `instance`."""
+    best: jsonschema_rs.ValidationError | None = None
+    for error in validator.iter_errors(instance):
+        if best is None or _weight(error) > _weight(best):
+            best = error
+    if best is None:  # is_valid and iter_errors disagree: should not happen
+        return BadRequest(f"{root} is not valid", prefix)
+    segments, message = _describe(best, root_schema, root)
+    return BadRequest(message, json_path(prefix, segments))
+
+
+def _describe(
+    error: jsonschema_rs.ValidationError, root_schema: dict[str, Any], root: str
+) -> tuple[list[Segment], str]:
+    """(instance path of the offending property, plain-words message) for `error`."""
+    kind = error.kind
+    segments: list[Segment] = list(error.instance_path)
+    sub = _subschema(root_schema, list(error.schema_path))
+    where = _where(segments, root)
+    value = error.instance
+    custom: str | None = sub.get("x-msg")
+    expect: str | None = sub.get("x-expect")
+
+    if isinstance(kind, _Kind.PropertyNames):
+        key = kind.error.instance
+        segments.append(str(key))
+        text = custom or "{where} has an invalid key {key}"
+        return segments, _fill(text, where, _show(key))
+
+    if custom is not None and not isinstance(kind, _Kind.AdditionalProperties):
+        if isinstance(kind, _Kind.Required):
+            segments.append(kind.property)
+        return segments, _fill(custom, where, "")
+
+    if isinstance(kind, _Kind.Required):
+        segments.append(kind.property)
+        message = f"{where} is missing the required property '{kind.property}'"
+        object_type = sub.get("properties", {}).get(kind.property, {}).get("const")
+        if kind.property == "objectType" and object_type is not None:
+            message += f" (it must be {_show(object_type)} here)"
+        return segments, message
+
+    if isinstance(kind, _Kind.AdditionalProperties):
+        key = kind.unexpected[0]
+        segments.append(key)
+        unknown: dict[str, str] = sub.get("x-unknown", {})
+        if key in unknown:
+            return segments, unknown[key]
+        allowed = ", ".join(sub.get("properties", {}))
+        return segments, (
+            f"{_show(key)} is not an allowed property of {where} "
+            f"(allowed: {allowed}; names are case-sensitive)"
+        )
+
+    if isinstance(kind, (_Kind.OneOfNotValid, _Kind.OneOfMultipleValid)) and sub.get("x-ifi"):
+        present = [ifi for ifi in xs.IFIS if isinstance(value, dict) and ifi in value]
+        found = f"found {len(present)}" + (f" ({', '.join(present)})" if present else "")
+        return segments, (
+            f"{where} must have exactly one inverse functional identifier "
+            f"(mbox, mbox_sha1sum, openid, account); {found}"
+        )
+
+    if isinstance(kind, _Kind.Type):
+        if value is None:
+            return segments, f"{where} must not be null (null is only allowed inside extensions)"
+        wanted = expect or " or ".join(_TYPE_WORDS.get(t, t) for t in kind.types)
+        return segments, f"{where} must be {wanted}; got {_json_type(value)}"
+
+    if isinstance(kind, (_Kind.Constant, _Kind.Enum)):
+        if expect is None:
+            if isinstance(kind, _Kind.Constant):
+                expect = _show(kind.expected_value)
+            else:
+                expect = "one of " + ", ".join(_show(o) for o in kind.options)
+        return segments, f"{where} must be {expect}; got {_show(value)}"
+
+    if isinstance(kind, (_Kind.MinItems, _Kind.MaxItems)) and isinstance(value, list):
+        wanted = expect or "an array of a different length"
+        return segments, f"{where} must be {wanted}; it has {len(value)} item(s)"
+
+    if isinstance(kind, (_Kind.Pattern, _Kind.Minimum, _Kind.Maximum)) and expect:
+        return segments, f"{where} must be {expect}; got {_show(value)}"
+
+    return segments, f"{where} is not valid: {error.message}"
+
+
+def _fill(template: str, where: str, key: str) -> str:
+    return template.replace("{where}", where).replace("{key}", key)
+
+
+def _article(what: str) -> str:
+    return ("an " if what[:1].lower() in "aeiou" else "a ") + what
+
+
+# --- checks after the schema ------------------------------------------------------------
+
+_INTERACTION_KEYS = frozenset((*xs.COMPONENT_LISTS, "correctResponsesPattern"))
+_ALLOWED_LISTS: dict[str, tuple[str, ...]] = {
+    "choice": ("choices",),
+    "sequencing": ("choices",),
+    "likert": ("scale",),
+    "matching": ("source", "target"),
+    "performance": ("steps",),
+}
+
+
+def _fail(prefix: str, segments: tuple[Segment, ...], message: str) -> BadRequest:
+    return BadRequest(message, json_path(prefix, segments))
+
+
+def _check_statement(
+    statement: dict[str, Any], prefix: str, at: tuple[Segment, ...], sub: bool
+) -> None:
+    """Rules beyond the schema for a schema-valid statement (or SubStatement at `at`)."""
+    obj = statement["object"]
+    object_type = obj.get("objectType", "Activity")
+    if not sub and statement["verb"]["id"] == xs.VOIDED and object_type != "StatementRef":
+        raise _fail(
+            prefix,
+            (*at, "object", "objectType"),
+            f"a voiding statement (verb '{xs.VOIDED}') must have a StatementRef object; "
+            f"its object is {_article(object_type)}",
+        )
+    for key in ("timestamp", "stored"):
+        stamp = statement.get(key)
+        # The schema pattern already bounds every field; only days 29-31 and year 0000
+        # can still be impossible dates.
+        if stamp is not None and (stamp[8:10] > "28" or stamp.startswith("0000")):
+            try:
+                parse_timestamp(stamp)
+            except ValueError:
+                raise _fail(
+                    prefix,
+                    (*at, key),
+                    f"{_where((*at, key), 'statement')} {stamp!r} is not a real calendar date",
+                ) from None
+    result = statement.get("result")
+    if result is not None:
+        score = result.get("score")
+        if score is not None:
+            _check_score(score, prefix, (*at, "result", "score"))
+    context = statement.get("context")
+    if context is not None:
+        if object_type != "Activity":
+            for key in ("revision", "platform"):
+                if key in context:
+                    raise _fail(
+                        prefix,
+                        (*at, "context", key),
+                        f"{_where((*at, 'context', key), 'statement')} must only be used when "
+                        f"the statement's object is an Activity; its object is "
+                        f"{_article(object_type)}",
+                    )
+        activities = context.get("contextActivities")
+        if activities is not None:
+            for kind, value in activities.items():
+                if isinstance(value, list):
+                    for index, activity in enumerate(value):
+                        definition = activity.get("definition")
+                        if definition is not None:
+                            _check_definition(
+                                definition,
+                                prefix,
+                                (*at, "context", "contextActivities", kind, index, "definition"),
+                            )
+                else:
+                    definition = value.get("definition")
+                    if definition is not None:
+                        _check_definition(
+                            definition,
+                            prefix,
+                            (*at, "context", "contextActivities", kind, "definition"),
+                        )
+    if object_type == "Activity":
+        definition = obj.get("definition")
+        if definition is not None:
+            _check_definition(definition, prefix, (*at, "object", "definition"))
+    elif object_type == "SubStatement":
+        _check_statement(obj, prefix, (*at, "object"), True)
+
+
+def _check_score(score: dict[str, Any], prefix: str, at: tuple[Segment, ...]) -> None:
+    low, high, raw = score.get("min"), score.get("max"), score.get("raw")
+    where = _where(at, "statement")
+    if low is not None and high is not None and low > high:
+        raise _fail(
+            prefix, (*at, "min"), f"{where}.min ({low}) must not be greater than max ({high})"
+        )
+    if raw is not None:
+        if low is not None and raw < low:
+            raise _fail(
+                prefix, (*at, "raw"), f"{where}.raw ({raw}) must not be less than min ({low})"
+            )
+        if high is not None and raw > high:
+            raise _fail(
+                prefix, (*at, "raw"), f"{where}.raw ({raw}) must not be greater than max ({high})"
+            )
+
+
+def _check_definition(definition: dict[str, Any], prefix: str, at: tuple[Segment, ...]) -> None:
+    """Interaction component lists: only those allowed for the interactionType, unique ids."""
+    interaction_type = definition.get("interactionType")
+    present = [key for key in definition if key in _INTERACTION_KEYS]
+    if interaction_type is None:
+        if present:
+            raise _fail(
+                prefix,
+                (*at, present[0]),
+                f"{_where((*at, present[0]), 'statement')} is only allowed in the definition "
+                "of an interaction activity, which must have an 'interactionType'",
+            )
+        return
+    allowed = _ALLOWED_LISTS.get(interaction_type, ())
+    for key in present:
+        if key == "correctResponsesPattern":
+            continue
+        where = _where((*at, key), "statement")
+        if key not in allowed:
+            supported = (
+                "supports " + " and ".join(f"'{k}'" for k in allowed)
+                if allowed
+                else "supports no interaction component lists"
+            )
+            raise _fail(
+                prefix,
+                (*at, key),
+                f"{where} is not allowed for interactionType '{interaction_type}' (it {supported})",
+            )
+        seen: set[str] = set()
+        for index, component in enumerate(definition[key]):
+            component_id = component["id"]
+            if component_id in seen:
+                raise _fail(
+                    prefix,
+                    (*at, key, index, "id"),
+                    f"interaction component id {component_id!r} appears more than once in "
+                    f"{where}; ids must be distinct",
+                )
+            seen.add(component_id)

@@ -1,0 +1,127 @@
+"""A real LRS for the integration tests: `lrs serve` in a subprocess, on a fresh store."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+LRS = [sys.executable, "-m", "lrs"]
+MAX_BODY = 300_000
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    env: dict[str, str]
+    credentials: dict[str, tuple[str, str]]
+
+    def client(self, who: str = "admin", version: str = "2.0.0") -> httpx.Client:
+        headers = {"X-Experience-API-Version": version} if version else {}
+        return httpx.Client(
+            base_url=self.url, auth=self.credentials[who], headers=headers, timeout=30
+        )
+
+    def cli(self, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [*LRS, *args], env=self.env, input=input, capture_output=True, timeout=120
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        process = subprocess.Popen([*LRS, "serve"], env=env, stdout=out, stderr=out)
+    url = f"http://{env['LRS_HOST']}:{env['LRS_PORT']}/xapi/about"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"lrs serve exited: {log.read_text()}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("lrs serve did not start")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("lrs")
+    port = free_port()
+    env = {
+        **os.environ,
+        "LRS_STORE": f"sqlite:///{home / 'lrs.db'}",
+        "LRS_HOST": "127.0.0.1",
+        "LRS_PORT": str(port),
+        "LRS_MAX_BODY_BYTES": str(MAX_BODY),
+        "LRS_CREDENTIAL_CACHE_SECONDS": "0",
+        "LRS_ACCESS_LOG": "false",
+    }
+    specs = {
+        "admin": (["all"], "default"),
+        "writer": (["statements/write"], "default"),
+        "reader": (["statements/read"], "default"),
+        "mine": (["statements/write", "statements/read/mine"], "default"),
+        "other": (["all"], "other-hospital"),
+    }
+    credentials = {}
+    for name, (scopes, tenant) in specs.items():
+        args = ["credentials", "create", "--name", name, "--store", tenant, "--json"]
+        for scope in scopes:
+            args += ["--scope", scope]
+        done = subprocess.run([*LRS, *args], env=env, capture_output=True, check=True)
+        made = json.loads(done.stdout)
+        credentials[name] = (made["key"], made["secret"])
+    process = start_server(env, home / "server.log")
+    try:
+        yield Server(f"http://127.0.0.1:{port}/xapi", env, credentials)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[httpx.Client]:
+    with server.client() as c:
+        yield c
+
+
+def activity_iri() -> str:
+    return f"http://example.org/activities/{uuid.uuid4()}"
+
+
+def statement(
+    activity: str | None = None, mbox: str = "mailto:nurse@example.org", **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "actor": {"objectType": "Agent", "name": "A Nurse", "mbox": mbox},
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {
+            "objectType": "Activity",
+            "id": activity or activity_iri(),
+            "definition": {"name": {"en-US": "Sepsis protocol", "fr": "Protocole sepsis"}},
+        },
+    }
+    body.update(extra)
+    return body
