@@ -19,8 +19,8 @@ def _setting(default: Any, help: str) -> Any:
 class Settings:
     store: str = _setting(
         "sqlite:///lrs.db",
-        "Where statements live: sqlite:///PATH (embedded, the default; relative to the working "
-        "directory) or mongodb://HOST/DB.",
+        "Where statements live: sqlite:///PATH, the embedded store (a relative PATH is under "
+        "the working directory; sqlite:////abs/path for an absolute one).",
     )
     host: str = _setting("127.0.0.1", "Interface `lrs serve` listens on.")
     port: int = _setting(8080, "Port `lrs serve` listens on.")

@@ -537,3 +537,12 @@ def test_bad_bodies_are_4xx_json_and_store_nothing(
     response = client.post("/statements", content=content, headers={"Content-Type": content_type})
     error_of(response, status)
     assert count(client) == before
+
+
+def test_single_context_activity_comes_back_as_an_array(client: httpx.Client) -> None:
+    course = activity_iri()
+    body = statement(context={"contextActivities": {"grouping": {"id": course}}})
+    (statement_id,) = post(client, body)
+    stored = client.get("/statements", params={"statementId": statement_id}).json()
+    assert stored["context"]["contextActivities"]["grouping"] == [{"id": course}]
+    post(client, {**body, "id": statement_id})  # the single-object form is still the same statement

@@ -54,7 +54,10 @@ def prepare(
             parsed = parse_timestamp(timestamp)
             if parsed.utcoffset():
                 statement["timestamp"] = to_utc_string(parsed)
+        _wrap_context_activities(statement)
         target = statement["object"]
+        if target.get("objectType") == "SubStatement":
+            _wrap_context_activities(target)
         refers_to = target["id"].lower() if target.get("objectType") == "StatementRef" else None
         prepared.append(
             PreparedStatement(
@@ -68,3 +71,13 @@ def prepare(
             )
         )
     return prepared
+
+
+def _wrap_context_activities(statement: Statement) -> None:
+    # The LRS MUST return every contextActivities value as an array (Data 2.4.6.2); storing
+    # it that way keeps the `exact` format a plain copy of the stored bytes.
+    activities = statement.get("context", {}).get("contextActivities")
+    if activities:
+        for kind, value in activities.items():
+            if isinstance(value, dict):
+                activities[kind] = [value]

@@ -4,9 +4,12 @@ The schemas carry the structure of xAPI Data 2.x: types, required and allowed
 properties (``additionalProperties: false`` everywhere except inside extensions), the
 string formats (IRI, UUID, mailto, language tags, timestamps, durations, versions),
 "exactly one inverse functional identifier", and the dispatch on ``objectType``.
-Rules that JSON Schema cannot express well (raw score between min and max, calendar
-dates, revision/platform only with an Activity object, voiding, interaction
-component lists) are checked in Python by ``lrs.xapi.validate`` after a schema pass.
+The schema also carries some cross-property rules: real calendar dates (in the
+timestamp pattern), ``revision``/``platform`` only with an Activity object, voiding
+statements need a StatementRef object, interaction properties need an
+``interactionType``. What it cannot express (raw score between min and max, component
+lists allowed per interactionType, distinct component ids) is checked in Python by
+``lrs.xapi.validate`` after a schema pass.
 
 Dispatch on ``objectType`` uses ``if``/``then``/``else`` rather than ``oneOf`` so that a
 failure is reported inside the one branch that applies, with a precise path.
@@ -120,6 +123,7 @@ INTERACTION_TYPES = (
     "other",
 )
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+INTERACTION_PROPERTIES = ("correctResponsesPattern", *COMPONENT_LISTS)
 CONTEXT_ACTIVITY_KEYS = ("parent", "grouping", "category", "other")
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -179,6 +183,53 @@ def _agent(object_type_expect: str) -> Schema:
         what="Agent",
         **_ONE_IFI,
     )
+
+
+def _only_with_activity_object() -> Schema:
+    """Data 2.4.6: context.revision and context.platform only when the object is an Activity."""
+    refuse = {
+        "not": {},
+        "x-msg": "{where} must only be used when the statement's object is an Activity",
+    }
+    return {
+        "if": {
+            "properties": {
+                "object": {
+                    "properties": {
+                        "objectType": {"enum": ["Agent", "Group", "StatementRef", "SubStatement"]}
+                    },
+                    "required": ["objectType"],
+                }
+            },
+            "required": ["object"],
+        },
+        "then": {
+            "properties": {"context": {"properties": {"revision": refuse, "platform": refuse}}}
+        },
+    }
+
+
+def _voiding_needs_statement_ref() -> Schema:
+    """Data 2.3.2: the object of a voiding statement is a StatementRef."""
+    message = (
+        f"a voiding statement (verb '{VOIDED}') must have a StatementRef object: "
+        '{where} must be "StatementRef"'
+    )
+    return {
+        "if": {
+            "properties": {"verb": {"properties": {"id": {"const": VOIDED}}, "required": ["id"]}},
+            "required": ["verb"],
+        },
+        "then": {
+            "properties": {
+                "object": {
+                    "properties": {"objectType": {"const": "StatementRef", "x-msg": message}},
+                    "required": ["objectType"],
+                    "x-msg": message.replace("{where}", "{where}.objectType"),
+                }
+            }
+        },
+    }
 
 
 def _defs(version: XAPIVersion) -> dict[str, Schema]:
@@ -262,8 +313,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
         "openid": _string(IRI_PATTERN, "an absolute URI with a scheme"),
         "timestamp": _string(
             TIMESTAMP_PATTERN,
-            "an ISO 8601 date-time with a time zone (e.g. '2024-05-04T17:00:00.000Z'; "
-            "the offset -00:00 is not allowed)",
+            "an ISO 8601 date-time with a time zone (e.g. '2024-05-04T17:00:00.000Z')",
         ),
         "duration": _string(
             DURATION_PATTERN, "an ISO 8601 duration (e.g. 'PT4H35M59.14S', 'P3Y', 'P4W')"
@@ -368,6 +418,16 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "extensions": _ref("extensions"),
             },
             what="activity definition",
+            allOf=[
+                {
+                    "dependentRequired": {
+                        name: ["interactionType"] for name in INTERACTION_PROPERTIES
+                    },
+                    "x-msg": "{where} uses interaction properties ("
+                    + ", ".join(INTERACTION_PROPERTIES)
+                    + "), so it is an interaction activity and must have an 'interactionType'",
+                }
+            ],
         ),
         "activity": _obj(
             {
@@ -512,6 +572,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
             },
             ["objectType", "actor", "verb", "object"],
             what="SubStatement",
+            allOf=[_only_with_activity_object()],
             **{"x-unknown": substatement_unknown},
         ),
         "statement": _obj(
@@ -530,6 +591,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
             },
             ["actor", "verb", "object"],
             what="statement",
+            allOf=[_only_with_activity_object(), _voiding_needs_statement_ref()],
             **{"x-expect": "a JSON object (a statement)"},
         ),
         # The `agent` query parameter of GET /statements: an Agent or an identified Group.

@@ -12,25 +12,37 @@ query parameters:
   The "unknown offset" forms ``-00``, ``-0000`` and ``-00:00`` are rejected: ISO 8601
   does not allow a negative zero offset, and ADL's conformance suites (1.0.3 and 2.0)
   require their rejection.
-* The date must exist in the calendar (no month 13, no 30 February). Leap seconds
-  (``:60``) are rejected because ``datetime`` cannot represent them.
+* The date must exist in the calendar (no month 13, no 30 February, 29 February only in
+  leap years, no year 0000); the pattern itself encodes this. Leap seconds (``:60``)
+  are rejected because ``datetime`` cannot represent them.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # Shared with the JSON Schema (lrs/xapi/schema.py): written in the common subset of
 # Python `re`, ECMA-262 and Rust `regex` syntax (no lookaround, no named groups,
 # [0-9] rather than \d, which is Unicode-aware in both Python and Rust).
+# The date part only matches real calendar dates (30-day months, 29 February in leap
+# years only, no year 0000), so the schema check alone rejects 2024-02-30.
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_DATE = (
+    f"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    f"|{_LEAP_YEAR}-02-29)"
+)
+# Groups: 1 = fraction digits, 2 = zone. Fields are read by position (the date part
+# is fixed-width): YYYY-MM-DDThh:mm[:ss].
 TIMESTAMP_PATTERN = (
-    r"^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]"
-    r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:[.,]([0-9]+))?)?"
-    r"(Z|z"
+    f"^{_DATE}[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,]([0-9]+))?)?"
+    "(Z|z"
     r"|\+(?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?"
-    r"|-(?:0[1-9]|1[0-9]|2[0-3])(?::?[0-5][0-9])?"
-    r"|-00:?(?:0[1-9]|[1-5][0-9]))$"
+    "|-(?:0[1-9]|1[0-9]|2[0-3])(?::?[0-5][0-9])?"
+    "|-00:?(?:0[1-9]|[1-5][0-9]))$"
 )
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,31 +63,50 @@ def _zone(text: str) -> timezone:
     return zone
 
 
+_LOOSE = re.compile(
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:[.,][0-9]+)?)?(.*)$"
+)
+
+
+def timestamp_problem(value: str) -> str:
+    """Why `value` is not an accepted timestamp, in plain words (for error messages)."""
+    loose = _LOOSE.match(value)
+    if loose is None:
+        return "it is not in the form YYYY-MM-DDThh:mm:ss[.fraction] followed by a time zone"
+    year, month, day, hour, minute, second, zone = loose.groups()
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError as exc:
+        return f"it is not a real calendar date ({exc})"
+    if int(hour) > 23 or int(minute) > 59 or (second is not None and int(second) > 59):
+        return "its time of day is out of range"
+    if zone == "":
+        return "it has no time zone (add 'Z' or an offset such as '+01:00')"
+    if zone in ("-00", "-0000", "-00:00"):
+        return "the offset -00:00 ('unknown local offset') is not allowed; use 'Z' or '+00:00'"
+    return f"its time zone {zone!r} is not 'Z' or an offset such as '+01:00'"
+
+
 def parse_timestamp(value: str) -> datetime:
     """An aware datetime for an xAPI timestamp; ValueError if `value` is not one."""
     if not isinstance(value, str):
         raise ValueError(f"timestamp must be a string, not {type(value).__name__}")
     match = _TIMESTAMP.match(value)
     if match is None:
-        raise ValueError(
-            f"{value!r} is not an ISO 8601 date-time with a time zone "
-            "(e.g. 2024-05-04T17:00:00.000Z)"
-        )
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
+        raise ValueError(f"{value!r} is not an xAPI timestamp: {timestamp_problem(value)}")
+    fraction, zone = match.groups()
     micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
-    try:
-        return datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second) if second else 0,
-            micro,
-            tzinfo=_zone(zone),
-        )
-    except ValueError as exc:  # e.g. 30 February, year 0000
-        raise ValueError(f"{value!r} is not a real date: {exc}") from None
+    return datetime(
+        int(value[0:4]),
+        int(value[5:7]),
+        int(value[8:10]),
+        int(value[11:13]),
+        int(value[14:16]),
+        int(value[17:19]) if value[16:17] == ":" else 0,
+        micro,
+        tzinfo=_zone(zone),
+    )
 
 
 def to_utc_string(dt: datetime) -> str:

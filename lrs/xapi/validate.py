@@ -6,10 +6,10 @@ Two stages:
    first use. ``is_valid`` is the fast path; only on failure are the errors walked
    (``iter_errors``) to pick the innermost one and word it in plain language.
 2. Small Python checks for what JSON Schema cannot say well, run once the schema
-   passes: raw score between min and max, real calendar dates, ``revision``/``platform``
-   only with an Activity object, voiding statements need a StatementRef object,
-   interaction component lists allowed per ``interactionType`` with distinct ids, and
-   no duplicate statement ids in a batch.
+   passes: raw score between min and max, interaction component lists allowed per
+   ``interactionType`` with distinct ids, and no duplicate statement ids in a batch.
+   (Calendar dates, revision/platform only with an Activity object and voiding are
+   in the schema; see lrs.xapi.schema.)
 
 Every problem raises ``BadRequest(message, path)``; ``path`` is a JSON path to the
 innermost offending property (``$.actor.mbox``, ``$[3].context.extensions['bad key']``).
@@ -28,7 +28,7 @@ import jsonschema_rs
 from lrs.errors import BadRequest
 from lrs.types import Statement
 from lrs.xapi import schema as xs
-from lrs.xapi.timestamps import parse_timestamp
+from lrs.xapi.timestamps import TIMESTAMP_PATTERN, timestamp_problem
 from lrs.xapi.versions import XAPIVersion
 
 Segment = str | int
@@ -82,7 +82,7 @@ def validate_statements(body: object, version: XAPIVersion) -> list[Statement]:
     for index, statement in enumerate(body):
         prefix = f"$[{index}]"
         if schema_ok:
-            _check_statement(statement, prefix, (), False)
+            _check_statement(statement, prefix)
         else:
             validate_statement(statement, version, prefix)
         statement_id = statement.get("id")
@@ -107,7 +107,7 @@ def validate_statement(obj: object, version: XAPIVersion, path: str = "$") -> St
     if not compiled.statement.is_valid(obj):
         raise _schema_failure(compiled.statement, compiled.statement_schema, obj, path, "statement")
     assert isinstance(obj, dict)
-    _check_statement(obj, path, (), False)
+    _check_statement(obj, path)
     return obj
 
 
@@ -298,7 +298,10 @@ def _describe(
         return segments, f"{where} must be {wanted}; it has {len(value)} item(s)"
 
     if isinstance(kind, (_Kind.Pattern, _Kind.Minimum, _Kind.Maximum)) and expect:
-        return segments, f"{where} must be {expect}; got {_show(value)}"
+        message = f"{where} must be {expect}; got {_show(value)}"
+        if isinstance(kind, _Kind.Pattern) and kind.pattern == TIMESTAMP_PATTERN:
+            message += f": {timestamp_problem(str(value))}"
+        return segments, message
 
     return segments, f"{where} is not valid: {error.message}"
 
@@ -313,7 +316,6 @@ def _article(what: str) -> str:
 
 # --- checks after the schema ------------------------------------------------------------
 
-_INTERACTION_KEYS = frozenset((*xs.COMPONENT_LISTS, "correctResponsesPattern"))
 _ALLOWED_LISTS: dict[str, tuple[str, ...]] = {
     "choice": ("choices",),
     "sequencing": ("choices",),
@@ -327,132 +329,95 @@ def _fail(prefix: str, segments: tuple[Segment, ...], message: str) -> BadReques
     return BadRequest(message, json_path(prefix, segments))
 
 
-def _check_statement(
-    statement: dict[str, Any], prefix: str, at: tuple[Segment, ...], sub: bool
-) -> None:
-    """Rules beyond the schema for a schema-valid statement (or SubStatement at `at`)."""
-    obj = statement["object"]
-    object_type = obj.get("objectType", "Activity")
-    if not sub and statement["verb"]["id"] == xs.VOIDED and object_type != "StatementRef":
-        raise _fail(
-            prefix,
-            (*at, "object", "objectType"),
-            f"a voiding statement (verb '{xs.VOIDED}') must have a StatementRef object; "
-            f"its object is {_article(object_type)}",
-        )
-    for key in ("timestamp", "stored"):
-        stamp = statement.get(key)
-        # The schema pattern already bounds every field; only days 29-31 and year 0000
-        # can still be impossible dates.
-        if stamp is not None and (stamp[8:10] > "28" or stamp.startswith("0000")):
-            try:
-                parse_timestamp(stamp)
-            except ValueError:
-                raise _fail(
-                    prefix,
-                    (*at, key),
-                    f"{_where((*at, key), 'statement')} {stamp!r} is not a real calendar date",
-                ) from None
+def _check_statement(statement: dict[str, Any], prefix: str, at: tuple[Segment, ...] = ()) -> None:
+    """Rules beyond the schema for a schema-valid statement (or the SubStatement at `at`).
+
+    Written for the common case: a few dict lookups when nothing needs checking.
+    """
     result = statement.get("result")
     if result is not None:
         score = result.get("score")
-        if score is not None:
-            _check_score(score, prefix, (*at, "result", "score"))
+        if score is not None and len(score) > 1:
+            _check_score(score, prefix, at)
+    obj = statement["object"]
+    definition = obj.get("definition")
+    if definition is not None:
+        if "interactionType" in definition:
+            _check_interaction(definition, prefix, (*at, "object", "definition"))
+    elif obj.get("objectType") == "SubStatement":
+        _check_statement(obj, prefix, (*at, "object"))
     context = statement.get("context")
     if context is not None:
-        if object_type != "Activity":
-            for key in ("revision", "platform"):
-                if key in context:
-                    raise _fail(
-                        prefix,
-                        (*at, "context", key),
-                        f"{_where((*at, 'context', key), 'statement')} must only be used when "
-                        f"the statement's object is an Activity; its object is "
-                        f"{_article(object_type)}",
-                    )
         activities = context.get("contextActivities")
         if activities is not None:
-            for kind, value in activities.items():
+            for key, value in activities.items():
                 if isinstance(value, list):
                     for index, activity in enumerate(value):
                         definition = activity.get("definition")
-                        if definition is not None:
-                            _check_definition(
+                        if definition is not None and "interactionType" in definition:
+                            _check_interaction(
                                 definition,
                                 prefix,
-                                (*at, "context", "contextActivities", kind, index, "definition"),
+                                (*at, "context", "contextActivities", key, index, "definition"),
                             )
                 else:
                     definition = value.get("definition")
-                    if definition is not None:
-                        _check_definition(
+                    if definition is not None and "interactionType" in definition:
+                        _check_interaction(
                             definition,
                             prefix,
-                            (*at, "context", "contextActivities", kind, "definition"),
+                            (*at, "context", "contextActivities", key, "definition"),
                         )
-    if object_type == "Activity":
-        definition = obj.get("definition")
-        if definition is not None:
-            _check_definition(definition, prefix, (*at, "object", "definition"))
-    elif object_type == "SubStatement":
-        _check_statement(obj, prefix, (*at, "object"), True)
 
 
 def _check_score(score: dict[str, Any], prefix: str, at: tuple[Segment, ...]) -> None:
+    """Data 2.4.5.1: min <= max, and raw between min and max (each bound when present).
+
+    min == max is accepted (the table says "less than", but an LRS gains nothing by
+    rejecting a degenerate range).
+    """
     low, high, raw = score.get("min"), score.get("max"), score.get("raw")
-    where = _where(at, "statement")
     if low is not None and high is not None and low > high:
-        raise _fail(
-            prefix, (*at, "min"), f"{where}.min ({low}) must not be greater than max ({high})"
-        )
-    if raw is not None:
-        if low is not None and raw < low:
-            raise _fail(
-                prefix, (*at, "raw"), f"{where}.raw ({raw}) must not be less than min ({low})"
-            )
-        if high is not None and raw > high:
-            raise _fail(
-                prefix, (*at, "raw"), f"{where}.raw ({raw}) must not be greater than max ({high})"
-            )
-
-
-def _check_definition(definition: dict[str, Any], prefix: str, at: tuple[Segment, ...]) -> None:
-    """Interaction component lists: only those allowed for the interactionType, unique ids."""
-    interaction_type = definition.get("interactionType")
-    present = [key for key in definition if key in _INTERACTION_KEYS]
-    if interaction_type is None:
-        if present:
-            raise _fail(
-                prefix,
-                (*at, present[0]),
-                f"{_where((*at, present[0]), 'statement')} is only allowed in the definition "
-                "of an interaction activity, which must have an 'interactionType'",
-            )
+        problem = ("min", f"min ({low}) must not be greater than max ({high})")
+    elif raw is not None and low is not None and raw < low:
+        problem = ("raw", f"raw ({raw}) must not be less than min ({low})")
+    elif raw is not None and high is not None and raw > high:
+        problem = ("raw", f"raw ({raw}) must not be greater than max ({high})")
+    else:
         return
+    at = (*at, "result", "score")
+    raise _fail(prefix, (*at, problem[0]), f"{_where(at, 'statement')}.{problem[1]}")
+
+
+def _check_interaction(definition: dict[str, Any], prefix: str, at: tuple[Segment, ...]) -> None:
+    """Data 2.4.4.1: only the component lists the interactionType supports; distinct ids."""
+    interaction_type = definition["interactionType"]
     allowed = _ALLOWED_LISTS.get(interaction_type, ())
-    for key in present:
-        if key == "correctResponsesPattern":
+    for key in xs.COMPONENT_LISTS:
+        components = definition.get(key)
+        if components is None:
             continue
-        where = _where((*at, key), "statement")
         if key not in allowed:
             supported = (
-                "supports " + " and ".join(f"'{k}'" for k in allowed)
+                "supports only " + " and ".join(f"'{k}'" for k in allowed)
                 if allowed
                 else "supports no interaction component lists"
             )
             raise _fail(
                 prefix,
                 (*at, key),
-                f"{where} is not allowed for interactionType '{interaction_type}' (it {supported})",
+                f"{_where((*at, key), 'statement')} is not allowed for interactionType "
+                f"'{interaction_type}' "
+                f"(it {supported})",
             )
         seen: set[str] = set()
-        for index, component in enumerate(definition[key]):
+        for index, component in enumerate(components):
             component_id = component["id"]
             if component_id in seen:
                 raise _fail(
                     prefix,
                     (*at, key, index, "id"),
                     f"interaction component id {component_id!r} appears more than once in "
-                    f"{where}; ids must be distinct",
+                    f"{_where((*at, key), 'statement')}; ids must be distinct",
                 )
             seen.add(component_id)
