@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_STAMP := $(VENV)/.test-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
+JS_STAMP := tests/js/node_modules/.installed
+
 .PHONY: run test lint typecheck
 
 $(BIN)/python:
@@ -19,6 +21,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The client-library tests drive the LRS with the @xapi/xapi npm package.
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --silent
+	touch $@
+
 run: $(RUN_STAMP)
 	$(BIN)/lrs credentials bootstrap
 	$(BIN)/lrs serve
@@ -30,5 +37,5 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck $(JS_STAMP)
 	$(BIN)/pytest --cov=lrs --cov-report=term:skip-covered

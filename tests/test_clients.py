@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import uuid
 import warnings
+from pathlib import Path
 
 from tests.conftest import Server
+
+JS = Path(__file__).parent / "js"
 
 
 def test_tincan_python_saves_queries_and_retrieves(server: Server) -> None:
@@ -37,3 +42,20 @@ def test_tincan_python_saves_queries_and_retrieves(server: Server) -> None:
     about = lrs.about()
     assert about.success
     assert "1.0.3" in about.content.version
+
+
+def test_xapi_npm_package_sends_reads_and_voids(server: Server) -> None:
+    key, secret = server.credentials["admin"]
+    activity = f"http://example.org/activities/{uuid.uuid4()}"
+    for version in ("1.0.3", "2.0.0"):
+        done = subprocess.run(
+            ["node", str(JS / "client.cjs"), server.url, key, secret, version, activity],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["fetchedId"] == result["id"] == result["voidedId"]
+        assert result["listed"][0] == result["id"]
+        assert version in result["versions"]
