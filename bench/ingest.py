@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import importlib
 import itertools
 import math
@@ -135,19 +136,35 @@ class Connection:
     async def request(
         self, method: str, path: str, body: bytes | bytearray | None = None
     ) -> tuple[int, bytes]:
-        """Send one request; return (status, body)."""
+        """Send one request; return (status, body).
+
+        A kept-alive connection the server has meanwhile closed (idle timeout) is
+        detected by an answer-less end of stream; the request is then sent once more on
+        a new connection, as the server never saw it.
+        """
+        head = self._head(method, path)
+        if body is None:
+            request = head + b"\r\n"
+        else:
+            length = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            # One write: a request split over two segments costs the server a wake-up.
+            request = b"".join((head, length.encode("latin-1"), body))
+        reused = self._writer is not None
+        try:
+            return await self._exchange(request, method)
+        except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as err:
+            stale = not isinstance(err, asyncio.IncompleteReadError) or not err.partial
+            if not (reused and stale):
+                raise
+        return await self._exchange(request, method)
+
+    async def _exchange(self, request: bytes, method: str) -> tuple[int, bytes]:
         if self._reader is None or self._writer is None:
             reader, writer = await self._connect()
         else:
             reader, writer = self._reader, self._writer
         try:
-            head = self._head(method, path)
-            if body is None:
-                writer.write(head + b"\r\n")
-            else:
-                length = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                # One write: a request split over two segments costs the server a wake-up.
-                writer.write(b"".join((head, length.encode("latin-1"), body)))
+            writer.write(request)
             return await self._response(reader, method)
         except BaseException:
             await self.close()
@@ -192,10 +209,8 @@ class Connection:
         writer, self._reader, self._writer = self._writer, None, None
         if writer is not None:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
 
 
 class HttpxRequester:

@@ -94,8 +94,23 @@ ROLES = [
     ("Radiographer", 4),
     ("Operating Department Practitioner", 6),
 ]
-GIVEN = ["Amara", "Ben", "Chloe", "Daniel", "Efua", "Fatima", "George", "Hannah", "Isaac", "Jia", "Kofi", "Laura", "Mohammed", "Niamh", "Olu", "Priya", "Quentin", "Rosa", "Samuel", "Tariq", "Uma", "Victor", "Wei", "Xavier", "Yasmin", "Zoe", "Aisha", "Bartek", "Carmen", "Dev", "Elena", "Femi", "Grace", "Hiro", "Ines", "Jack", "Kemi", "Liam", "Maya", "Nikos", "Oscar", "Parveen", "Rhys", "Sofia", "Tom", "Usha", "Valentina", "Will", "Yusuf", "Zainab"]
-FAMILY = ["Okafor", "Smith", "Patel", "Jones", "Nowak", "Williams", "Khan", "Brown", "Taylor", "Chen", "Mensah", "Davies", "Evans", "Singh", "Murphy", "Wilson", "Ahmed", "Kowalski", "Thomas", "Roberts", "Ali", "Lewis", "Walker", "Osei", "Hughes", "Garcia", "Rossi", "Nguyen", "Kaur", "Clarke", "Adeyemi", "Wright", "Green", "Hall", "Wood", "Edwards", "Silva", "Campbell", "Baker", "Hussain", "Martin", "Jackson", "Moore", "Begum", "White", "Harris", "Iyer", "Kim", "Fernandes", "O'Brien"]
+# fmt: off
+GIVEN = [
+    "Amara", "Ben", "Chloe", "Daniel", "Efua", "Fatima", "George", "Hannah", "Isaac", "Jia",
+    "Kofi", "Laura", "Mohammed", "Niamh", "Olu", "Priya", "Quentin", "Rosa", "Samuel", "Tariq",
+    "Uma", "Victor", "Wei", "Xavier", "Yasmin", "Zoe", "Aisha", "Bartek", "Carmen", "Dev",
+    "Elena", "Femi", "Grace", "Hiro", "Ines", "Jack", "Kemi", "Liam", "Maya", "Nikos", "Oscar",
+    "Parveen", "Rhys", "Sofia", "Tom", "Usha", "Valentina", "Will", "Yusuf", "Zainab",
+]
+FAMILY = [
+    "Okafor", "Smith", "Patel", "Jones", "Nowak", "Williams", "Khan", "Brown", "Taylor",
+    "Chen", "Mensah", "Davies", "Evans", "Singh", "Murphy", "Wilson", "Ahmed", "Kowalski",
+    "Thomas", "Roberts", "Ali", "Lewis", "Walker", "Osei", "Hughes", "Garcia", "Rossi",
+    "Nguyen", "Kaur", "Clarke", "Adeyemi", "Wright", "Green", "Hall", "Wood", "Edwards",
+    "Silva", "Campbell", "Baker", "Hussain", "Martin", "Jackson", "Moore", "Begum", "White",
+    "Harris", "Iyer", "Kim", "Fernandes", "O'Brien",
+]
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +343,7 @@ def statements(start: int, stop: int, seed: int = DEFAULT_SEED) -> Iterator[dict
     index = start
     while index < stop:
         batch = session_statements(seed, number)[skip:]
-        for item in batch[: stop - index]:
-            yield item
+        yield from batch[: stop - index]
         index += len(batch)
         number, skip = number + 1, 0
 
