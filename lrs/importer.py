@@ -46,7 +46,7 @@ async def import_lines(
             try:
                 statement = validate_statement(parse_json(line), version)
                 authority = statement.get("authority", importer)
-                (prepared,) = prepare([statement], version, authority, batch=False)
+                (prepared,) = prepare([statement], version, authority)
             except LRSError as exc:
                 report.rejected.append((number, exc))
             else:

@@ -75,7 +75,7 @@ def test_parse_timestamp_accepts_iso8601_with_time_zone(text: str, expected: dat
         ("2024-05-04T24:00:00Z", "time of day"),
         ("2024-05-04T23:60:00Z", "time of day"),
         ("2024-05-04T23:59:60Z", "time of day"),
-        ("２０２４-05-04T17:00:00Z", "not in the form"),
+        ("\uff12\uff10\uff12\uff14-05-04T17:00:00Z", "not in the form"),  # full-width digits
     ],
 )
 def test_parse_timestamp_rejects_invalid_values_and_says_why(text: str, reason: str) -> None:

@@ -122,7 +122,7 @@ async def _store(request: Request, body: Any, parts: dict[str, tuple[str, bytes]
     check_attachments(statements, parts, batch=batch)
     _check_signatures(statements, parts, batch)
     authority = credential.authority(lrs.settings.authority_homepage)
-    prepared = prepare(statements, version, authority, batch)
+    prepared = prepare(statements, version, authority)
     attachments = {
         sha2: Attachment(sha2, content_type, data) for sha2, (content_type, data) in parts.items()
     }

@@ -7,10 +7,11 @@ test suite runs against each.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lrs.auth import Credential
+from lrs.store.terms import Posting
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,16 +26,17 @@ class PreparedStatement:
     """A validated statement with every LRS-set property but `stored`.
 
     The store sets `stored` (strictly increasing per tenant) and, when `timestamp_from_stored`,
-    the timestamp too, at the moment it commits.
+    the timestamp too, at the moment it commits: `body` is the statement's JSON without them,
+    so that the store only appends them.
     """
 
     id: str
     statement: dict[str, Any]
-    terms: frozenset[tuple[str, str]]
+    body: bytes
+    postings: tuple[Posting, ...]
     timestamp_from_stored: bool = False
     voids: str | None = None  # id of the statement this one voids
     refers_to: str | None = None  # StatementRef target: its filter terms apply to this one too
-    attachment_hashes: Sequence[str] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,18 +2,22 @@
 
 Writes go through one writer thread with group commit: every write that arrives while a
 commit is in flight joins the next transaction, each in its own savepoint, so one fsync
-covers many requests and a rejected batch rolls back alone. Reads run on a small pool of
-threads, each with its own connection (WAL lets them read while the writer writes).
+covers many requests and a rejected batch rolls back alone. Checkpoints (copying the WAL
+into the database file) run on a thread of their own, off the writer's path: done inside
+commits they halved ingest throughput. Reads run on a small pool of threads, each with its
+own connection (WAL lets them read while the writer writes).
 
-Statement filters are served by an inverted index: `terms` interns each (kind, value) of a
-tenant (an agent's key, a verb id, an activity id...) and `postings` lists, per term, the
-sequence numbers of the statements that carry it, in order. A filtered page is a backwards
-range scan of one posting list, checked against the others.
+Statement filters are served by an inverted index: `terms` interns each (family, value) of
+a tenant (an agent's key, an activity id, a verb id, a registration) and `postings` lists,
+per term, the sequence numbers of the statements that carry it, in order, with flags saying
+how (an agent as actor or object, as any related agent, as authority...). A filtered page
+is a range scan of one posting list, checked against the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import time
@@ -33,9 +37,10 @@ from lrs.store.base import (
     StatementQuery,
     StoredStatement,
 )
+from lrs.store.terms import ROLES, SELECTIVITY, Posting
+from lrs.store.terms import postings as postings_of
 from lrs.xapi.agents import index_terms
 from lrs.xapi.equivalence import statements_equivalent
-from lrs.xapi.timestamps import from_micros, to_utc_string
 
 T = TypeVar("T")
 
@@ -64,6 +69,7 @@ CREATE TABLE IF NOT EXISTS terms (
 CREATE TABLE IF NOT EXISTS postings (
     term INTEGER NOT NULL,
     seq INTEGER NOT NULL,
+    flags INTEGER NOT NULL,           -- role bits (lrs.store.terms): how the statement has it
     PRIMARY KEY (term, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attachments (
@@ -85,18 +91,9 @@ CREATE TABLE IF NOT EXISTS credentials (
 );
 """
 
-# The posting list that drives a filtered scan: the most selective kinds first.
-_SELECTIVITY = {
-    "registration": 0,
-    "agent": 1,
-    "activity": 2,
-    "related_agent": 3,
-    "related_activity": 4,
-    "authority": 5,
-    "verb": 6,
-}
 _STATEMENT_COLUMNS = "s.seq, s.id, s.stored_us, s.voided, s.body"
 _MAX_REF_DEPTH = 10
+_CHECKPOINT_BYTES = 64 * 1024 * 1024  # WAL size that starts a background checkpoint
 _TERM_CACHE_LIMIT = 200_000
 
 
@@ -112,7 +109,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit is on disk before we answer, even across a power loss.
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA cache_size=-131072")
+    conn.execute("PRAGMA mmap_size=1073741824")
+    # Checkpoints run on their own thread (SQLiteStore._checkpoint), never inside a commit.
+    conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA temp_store=MEMORY")
     return conn
 
@@ -128,6 +128,8 @@ class SQLiteStore:
         self.path = path_from_url(url)
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="lrs-sqlite-read")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="lrs-sqlite-write")
+        self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="lrs-sqlite-checkpoint")
+        self._checkpointing = False
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -204,12 +206,30 @@ class SQLiteStore:
                     outcomes.append((False, exc))
                 conn.execute("RELEASE job")
             conn.execute("COMMIT")
+            self._maybe_checkpoint()
         except BaseException:
             self._write_terms.clear()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return outcomes
+
+    def _maybe_checkpoint(self) -> None:
+        if self._checkpointing:
+            return
+        try:
+            size = os.stat(f"{self.path}-wal").st_size
+        except FileNotFoundError:
+            return
+        if size > _CHECKPOINT_BYTES:
+            self._checkpointing = True
+            self._checkpointer.submit(self._checkpoint)
+
+    def _checkpoint(self, mode: str = "PASSIVE") -> None:
+        try:
+            self._conn().execute(f"PRAGMA wal_checkpoint({mode})")
+        finally:
+            self._checkpointing = False
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +242,10 @@ class SQLiteStore:
     async def close(self) -> None:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
+        await asyncio.get_running_loop().run_in_executor(
+            self._checkpointer, self._checkpoint, "TRUNCATE"
+        )
+        self._checkpointer.shutdown(wait=True)
         with self._lock:
             for conn in self._connections:
                 conn.close()
@@ -286,41 +310,52 @@ class SQLiteStore:
         }
         rows = []
         by_id: dict[str, PreparedStatement] = {}
-        postings: list[tuple[int, int]] = []
+        postings: list[tuple[int, int, int]] = []
+        term_ids = self._write_terms
         for offset, p in enumerate(fresh):
             seq, stored_us = last_seq + 1 + offset, first_us + offset
-            stored = to_utc_string(from_micros(stored_us))
+            stored = _format_micros(stored_us)
+            appended = f',"stored":"{stored}"'
             p.statement["stored"] = stored
             if p.timestamp_from_stored:
                 p.statement["timestamp"] = stored
+                appended += f',"timestamp":"{stored}"'
+            body = p.body[:-1] + appended.encode() + b"}"
             voided = p.voids is None and p.id in already_voided
-            rows.append((seq, tenant, p.id, stored_us, voided, p.voids, orjson.dumps(p.statement)))
+            rows.append((seq, tenant, p.id, stored_us, voided, p.voids, body))
             by_id[p.id] = p
-            terms = set(p.terms)
+            entries = p.postings
             if p.refers_to is not None:
-                terms |= self._referred_terms(conn, tenant, p.refers_to, by_id)
-            postings.extend(
-                (self._term_id(conn, tenant, kind, value), seq) for kind, value in terms
-            )
+                entries += self._referred_postings(conn, tenant, p.refers_to, by_id)
+            for family, value, roles in entries:
+                term = term_ids.get((tenant, family, value))
+                if term is None:
+                    term = self._term_id(conn, tenant, family, value)
+                postings.append((term, seq, roles))
         conn.executemany(
             "INSERT INTO statements (seq, tenant, id, stored_us, voided, voids, body) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        conn.executemany("INSERT OR IGNORE INTO postings (term, seq) VALUES (?, ?)", postings)
+        # A StatementRef's inherited postings may repeat its own: roles are OR-ed.
+        conn.executemany(
+            "INSERT INTO postings (term, seq, flags) VALUES (?, ?, ?) "
+            "ON CONFLICT (term, seq) DO UPDATE SET flags = flags | excluded.flags",
+            postings,
+        )
         # A voiding statement never voids another voiding statement (xAPI Data 2.3.2).
         conn.executemany(
             "UPDATE statements SET voided=1 WHERE tenant=? AND id=? AND voids IS NULL",
             [(tenant, p.voids) for p in fresh if p.voids is not None],
         )
 
-    def _referred_terms(
+    def _referred_postings(
         self,
         conn: sqlite3.Connection,
         tenant: str,
         target_id: str,
         batch: Mapping[str, PreparedStatement],
-    ) -> set[tuple[str, str]]:
+    ) -> tuple[Posting, ...]:
         """Filter terms a StatementRef inherits from its target, and its target's target...
 
         (xAPI 1.0.3 Communication 2.1.3, filter conditions for StatementRefs.)
@@ -344,8 +379,8 @@ class SQLiteStore:
             obj = target.get("object", {})
             if obj.get("objectType") != "StatementRef":
                 break
-            target_id = obj["id"]
-        return terms
+            target_id = obj["id"].lower()
+        return postings_of(terms)
 
     def _term_id(self, conn: sqlite3.Connection, tenant: str, kind: str, value: str) -> int:
         key = (tenant, kind, value)
@@ -413,14 +448,15 @@ class SQLiteStore:
         empty = StatementPage([], False, ceiling)
         if low >= high:
             return empty
-        term_ids = []
-        for kind, value in sorted(q.terms, key=lambda t: _SELECTIVITY.get(t[0], 9)):
-            term = self._lookup_term(conn, tenant, kind, value)
+        filters: list[int] = []
+        for kind, value in sorted(q.terms, key=lambda t: SELECTIVITY[t[0]]):
+            family, role = ROLES[kind]
+            term = self._lookup_term(conn, tenant, family, value)
             if term is None:
                 return empty
-            term_ids.append(term)
+            filters += (term, role)
         order = "ASC" if q.ascending else "DESC"
-        if not term_ids:
+        if not filters:
             sql = (
                 f"SELECT {_STATEMENT_COLUMNS} FROM statements s WHERE s.tenant=? AND s.seq>? "
                 f"AND s.seq<=? AND s.voided=0 ORDER BY s.seq {order} LIMIT ?"
@@ -428,15 +464,16 @@ class SQLiteStore:
             params: tuple[Any, ...] = (tenant, low, high, q.limit + 1)
         else:
             checks = "".join(
-                f" AND EXISTS (SELECT 1 FROM postings q{i} WHERE q{i}.term=? AND q{i}.seq=p.seq)"
-                for i in range(len(term_ids) - 1)
+                f" AND EXISTS (SELECT 1 FROM postings q{i} WHERE q{i}.term=? "
+                f"AND q{i}.seq=p.seq AND q{i}.flags & ?)"
+                for i in range(len(filters) // 2 - 1)
             )
             sql = (
                 f"SELECT {_STATEMENT_COLUMNS} FROM postings p CROSS JOIN statements s "
-                f"ON s.seq=p.seq WHERE p.term=? AND p.seq>? AND p.seq<=? AND s.voided=0{checks} "
-                f"ORDER BY p.seq {order} LIMIT ?"
+                f"ON s.seq=p.seq WHERE p.term=? AND p.flags & ? AND p.seq>? AND p.seq<=? "
+                f"AND s.voided=0{checks} ORDER BY p.seq {order} LIMIT ?"
             )
-            params = (term_ids[0], low, high, *term_ids[1:], q.limit + 1)
+            params = (*filters[:2], low, high, *filters[2:], q.limit + 1)
         rows = [_row(r) for r in conn.execute(sql, params)]
         return StatementPage(rows[: q.limit], len(rows) > q.limit, ceiling)
 
@@ -529,6 +566,11 @@ class SQLiteStore:
             return cursor.rowcount > 0
 
         return await self._write(revoke)
+
+
+def _format_micros(stored_us: int) -> str:
+    seconds, fraction = divmod(stored_us, 1_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{fraction:06d}Z"
 
 
 def _last_seq_stored_by(conn: sqlite3.Connection, tenant: str, stored_us: int) -> int:

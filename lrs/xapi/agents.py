@@ -19,6 +19,7 @@ filters (Communication 2.1.3); a query carries the terms every result must have.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ _SUBSTATEMENT = "SubStatement"
 _CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 
 
+@functools.lru_cache(maxsize=65536)
 def _mbox_key(mbox: str) -> str:
     scheme, sep, address = mbox.partition(":")
     if not sep:

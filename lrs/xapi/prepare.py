@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from lrs.errors import BadRequest
+import orjson
+
 from lrs.store.base import PreparedStatement
+from lrs.store.terms import postings
 from lrs.types import Statement
 from lrs.xapi.agents import index_terms
 from lrs.xapi.timestamps import parse_timestamp, to_utc_string
@@ -27,29 +29,24 @@ def statement_version(version: XAPIVersion) -> str:
 
 
 def prepare(
-    statements: Sequence[Statement],
-    version: XAPIVersion,
-    authority: dict[str, Any],
-    batch: bool,
+    statements: Sequence[Statement], version: XAPIVersion, authority: dict[str, Any]
 ) -> list[PreparedStatement]:
+    """Statements that passed validation, made ready for the store.
+
+    Ids within one batch are distinct: validation refuses a batch that repeats one.
+    """
     prepared: list[PreparedStatement] = []
-    seen: set[str] = set()
-    for index, statement in enumerate(statements):
-        where = f"$[{index}]" if batch else "$"
+    for statement in statements:
         if "id" in statement:
             statement_id = statement["id"].lower()
         else:
             statement_id = str(uuid.uuid4())
             statement["id"] = statement_id
-        if statement_id in seen:
-            raise BadRequest(
-                f"statement id {statement_id} occurs twice in the batch", f"{where}.id"
-            )
-        seen.add(statement_id)
+        statement.pop("stored", None)
         statement["authority"] = authority
         statement.setdefault("version", statement_version(version))
         timestamp = statement.get("timestamp")
-        if timestamp is not None and version.is_2:
+        if timestamp is not None and version.is_2 and not timestamp.endswith("Z"):
             # xAPI 2.0 [s19-s22]: the LRS converts a timestamp to UTC rather than refuse it.
             parsed = parse_timestamp(timestamp)
             if parsed.utcoffset():
@@ -63,11 +60,11 @@ def prepare(
             PreparedStatement(
                 id=statement_id,
                 statement=statement,
-                terms=frozenset(index_terms(statement)),
+                body=orjson.dumps(statement),
+                postings=postings(index_terms(statement)),
                 timestamp_from_stored=timestamp is None,
                 voids=refers_to if statement["verb"]["id"] == VOIDED else None,
                 refers_to=refers_to,
-                attachment_hashes=tuple(a["sha2"] for a in statement.get("attachments", ())),
             )
         )
     return prepared

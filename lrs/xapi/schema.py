@@ -21,7 +21,6 @@ ignores unknown keywords):
 * ``x-msg``      the whole message for any error raised by this subschema's own keywords
 * ``x-ifi``      this subschema's ``oneOf`` is the exactly-one-IFI rule
 * ``x-unknown``  per-property explanations for properties that are not allowed here
-* ``x-what``     how to name this kind of object in messages
 
 Pattern strings are written in the common subset of ECMA-262, Rust ``regex`` and
 Python ``re`` syntax: no lookaround, no named groups, ``[0-9]`` instead of ``\\d``.
@@ -139,15 +138,14 @@ def _string(pattern: str, expect: str) -> Schema:
 def _obj(
     properties: dict[str, Schema],
     required: list[str] | None = None,
-    what: str | None = None,
-    **extra: Any,
+    extra: Schema | None = None,
 ) -> Schema:
+    """A closed object: only `properties` are allowed (additionalProperties false)."""
     schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required
-    if what:
-        schema["x-what"] = what
-    schema.update(extra)
+    if extra:
+        schema.update(extra)
     return schema
 
 
@@ -180,8 +178,7 @@ def _agent_properties(object_type: Schema) -> dict[str, Schema]:
 def _agent(object_type_expect: str) -> Schema:
     return _obj(
         _agent_properties({"const": "Agent", "x-expect": object_type_expect}),
-        what="Agent",
-        **_ONE_IFI,
+        extra=_ONE_IFI,
     )
 
 
@@ -274,7 +271,6 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                     "relevantTypes": _ref("relevantTypes"),
                 },
                 ["objectType", "agent"],
-                what="contextAgent",
             ),
         }
         context_properties["contextGroups"] = {
@@ -286,7 +282,6 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                     "relevantTypes": _ref("relevantTypes"),
                 },
                 ["objectType", "group"],
-                what="contextGroup",
             ),
         }
     else:
@@ -324,7 +319,8 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
             "x-expect": "a language map (an object of language tag -> string)",
             "propertyNames": {
                 "pattern": LANGUAGE_TAG_PATTERN,
-                "x-msg": "language map key {key} is not an RFC 5646 language tag (e.g. 'en-US')",
+                "x-msg": "{where} has a key {key} that is not an RFC 5646 language tag "
+                "(language map keys must be language tags such as 'en-US')",
             },
             "additionalProperties": {"type": "string"},
         },
@@ -333,7 +329,8 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
             "x-expect": "an extensions object (IRI keys, any values)",
             "propertyNames": {
                 "pattern": IRI_PATTERN,
-                "x-msg": "extension key {key} is not an absolute IRI with a scheme",
+                "x-msg": "{where} has a key {key} that is not an absolute IRI with a scheme "
+                "(extension keys must be IRIs)",
             },
         },
         "relevantTypes": {
@@ -345,12 +342,11 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
         "account": _obj(
             {"homePage": _ref("irl"), "name": {"type": "string"}},
             ["homePage", "name"],
-            what="account",
         ),
         "agent": _agent("'Agent' (only Agents are allowed here, not Groups)"),
         "actorAgent": _agent("'Agent' or 'Group'"),
         "group": {
-            **_obj(group_properties, ["objectType"], what="Group"),
+            **_obj(group_properties, ["objectType"]),
             "if": any_ifi,
             "then": identified,
             "else": anonymous,
@@ -374,8 +370,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                             },
                         },
                         ["objectType", "member"],
-                        what="authority Group",
-                        **{
+                        extra={
                             "x-unknown": {
                                 ifi: "an authority Group must be an anonymous Group of exactly "
                                 f"two Agents; it must not have an identifier such as '{ifi}'"
@@ -388,11 +383,10 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
             _ref("actorAgent"),
             "an Agent, or a Group of two Agents",
         ),
-        "verb": _obj({"id": _ref("iri"), "display": _ref("languageMap")}, ["id"], what="verb"),
+        "verb": _obj({"id": _ref("iri"), "display": _ref("languageMap")}, ["id"]),
         "interactionComponent": _obj(
             {"id": {"type": "string"}, "description": _ref("languageMap")},
             ["id"],
-            what="interaction component",
         ),
         "componentList": {
             "type": "array",
@@ -417,17 +411,19 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 **{name: _ref("componentList") for name in COMPONENT_LISTS},
                 "extensions": _ref("extensions"),
             },
-            what="activity definition",
-            allOf=[
-                {
-                    "dependentRequired": {
-                        name: ["interactionType"] for name in INTERACTION_PROPERTIES
-                    },
-                    "x-msg": "{where} uses interaction properties ("
-                    + ", ".join(INTERACTION_PROPERTIES)
-                    + "), so it is an interaction activity and must have an 'interactionType'",
-                }
-            ],
+            extra={
+                "allOf": [
+                    {
+                        "dependentRequired": {
+                            name: ["interactionType"] for name in INTERACTION_PROPERTIES
+                        },
+                        "x-msg": "{where} uses interaction properties ("
+                        + ", ".join(INTERACTION_PROPERTIES)
+                        + "), so it is an interaction activity and must have an "
+                        "'interactionType'",
+                    }
+                ]
+            },
         ),
         "activity": _obj(
             {
@@ -436,7 +432,6 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "definition": _ref("definition"),
             },
             ["id"],
-            what="Activity",
         ),
         "contextActivity": _obj(
             {
@@ -445,8 +440,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "definition": _ref("definition"),
             },
             ["id"],
-            what="Activity",
-            **{"x-expect": "an Activity object or an array of Activity objects"},
+            extra={"x-expect": "an Activity object or an array of Activity objects"},
         ),
         "objectActivity": _obj(
             {
@@ -455,7 +449,6 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "definition": _ref("definition"),
             },
             ["id"],
-            what="Activity",
         ),
         "subObjectActivity": _obj(
             {
@@ -467,12 +460,10 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "definition": _ref("definition"),
             },
             ["id"],
-            what="Activity",
         ),
         "statementRef": _obj(
             {"objectType": {"const": "StatementRef"}, "id": _ref("uuid")},
             ["objectType", "id"],
-            what="StatementRef",
         ),
         "object": _dispatch(
             [
@@ -513,7 +504,6 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "min": {"type": "number"},
                 "max": {"type": "number"},
             },
-            what="score",
         ),
         "result": _obj(
             {
@@ -524,13 +514,11 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "duration": _ref("duration"),
                 "extensions": _ref("extensions"),
             },
-            what="result",
         ),
         "contextActivities": _obj(
             {key: activity_list for key in CONTEXT_ACTIVITY_KEYS},
-            what="contextActivities",
         ),
-        "context": _obj(context_properties, what="context", **{"x-unknown": context_unknown}),
+        "context": _obj(context_properties, extra={"x-unknown": context_unknown}),
         "attachment": _obj(
             {
                 "usageType": _ref("iri"),
@@ -544,11 +532,12 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                     "minimum": 0,
                     "x-expect": "a non-negative integer (octets)",
                 },
-                "sha2": _string(SHA2_PATTERN, "a hex-encoded SHA-2 hash (SHA-256, -384 or -512)"),
+                "sha2": _string(
+                    SHA2_PATTERN, "a hex-encoded SHA-2 hash (56, 64, 96 or 128 hex digits)"
+                ),
                 "fileUrl": _ref("irl"),
             },
             ["usageType", "display", "contentType", "length", "sha2"],
-            what="attachment",
         ),
         "attachments": {
             "type": "array",
@@ -571,9 +560,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "attachments": _ref("attachments"),
             },
             ["objectType", "actor", "verb", "object"],
-            what="SubStatement",
-            allOf=[_only_with_activity_object()],
-            **{"x-unknown": substatement_unknown},
+            extra={"allOf": [_only_with_activity_object()], "x-unknown": substatement_unknown},
         ),
         "statement": _obj(
             {
@@ -590,9 +577,10 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 "attachments": _ref("attachments"),
             },
             ["actor", "verb", "object"],
-            what="statement",
-            allOf=[_only_with_activity_object(), _voiding_needs_statement_ref()],
-            **{"x-expect": "a JSON object (a statement)"},
+            extra={
+                "allOf": [_only_with_activity_object(), _voiding_needs_statement_ref()],
+                "x-expect": "a JSON object (a statement)",
+            },
         ),
         # The `agent` query parameter of GET /statements: an Agent or an identified Group.
         "agentParam": _dispatch(
@@ -600,7 +588,7 @@ def _defs(version: XAPIVersion) -> dict[str, Schema]:
                 (
                     "Group",
                     {
-                        **_obj(group_properties, ["objectType"], what="Group"),
+                        **_obj(group_properties, ["objectType"]),
                         **identified,
                     },
                 )

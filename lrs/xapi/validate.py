@@ -138,7 +138,7 @@ def _segment(segment: Segment) -> str:
     return f"['{escaped}']"
 
 
-def json_path(prefix: str, segments: tuple[Segment, ...] | list[Segment]) -> str:
+def _json_path(prefix: str, segments: tuple[Segment, ...] | list[Segment]) -> str:
     """``prefix`` followed by `segments` in JSON path form: ``$.a.b[0]['c d']``."""
     return prefix + "".join(_segment(s) for s in segments)
 
@@ -147,7 +147,7 @@ def _where(segments: tuple[Segment, ...] | list[Segment], root: str) -> str:
     """How a message names a location: ``actor.mbox``, or `root` for the whole value."""
     if not segments:
         return root
-    relative = json_path("", segments)
+    relative = _json_path("", segments)
     if root == "statement":
         return relative[1:] if relative.startswith(".") else relative
     return root + relative
@@ -203,11 +203,32 @@ def _subschema(root: dict[str, Any], schema_path: list[Segment]) -> dict[str, An
     return node if isinstance(node, dict) else {}
 
 
-def _weight(error: jsonschema_rs.ValidationError) -> int:
-    depth = len(error.instance_path)
-    if isinstance(error.kind, (_Kind.Required, _Kind.AdditionalProperties, _Kind.PropertyNames)):
+_ANNOTATIONS = ("x-msg", "x-expect", "x-unknown", "x-ifi")
+
+
+def _rank(
+    error: jsonschema_rs.ValidationError, root_schema: dict[str, Any]
+) -> tuple[int, int, int]:
+    """How well `error` explains the failure: deepest first, then errors about
+    objectType (they decide what the object is), then errors we have words for."""
+    kind = error.kind
+    path = error.instance_path
+    depth = len(path)
+    child = None
+    if isinstance(kind, _Kind.Required):
+        child = kind.property
+    elif isinstance(kind, _Kind.AdditionalProperties):
+        child = kind.unexpected[0] if kind.unexpected else None
+    elif isinstance(kind, _Kind.PropertyNames):
+        child = ""
+    if child is not None:
         depth += 1  # these point at a child property
-    return depth
+    about_type = int(
+        child == "objectType" or (child is None and bool(path) and path[-1] == "objectType")
+    )
+    sub = _subschema(root_schema, list(error.schema_path))
+    annotated = int(any(key in sub for key in _ANNOTATIONS))
+    return depth, about_type, annotated
 
 
 def _schema_failure(
@@ -219,13 +240,15 @@ def _schema_failure(
 ) -> BadRequest:
     """The BadRequest for the innermost error of `instance`."""
     best: jsonschema_rs.ValidationError | None = None
+    best_rank = (-1, 0, 0)
     for error in validator.iter_errors(instance):
-        if best is None or _weight(error) > _weight(best):
-            best = error
+        rank = _rank(error, root_schema)
+        if rank > best_rank:
+            best, best_rank = error, rank
     if best is None:  # is_valid and iter_errors disagree: should not happen
         return BadRequest(f"{root} is not valid", prefix)
     segments, message = _describe(best, root_schema, root)
-    return BadRequest(message, json_path(prefix, segments))
+    return BadRequest(message, _json_path(prefix, segments))
 
 
 def _describe(
@@ -310,10 +333,6 @@ def _fill(template: str, where: str, key: str) -> str:
     return template.replace("{where}", where).replace("{key}", key)
 
 
-def _article(what: str) -> str:
-    return ("an " if what[:1].lower() in "aeiou" else "a ") + what
-
-
 # --- checks after the schema ------------------------------------------------------------
 
 _ALLOWED_LISTS: dict[str, tuple[str, ...]] = {
@@ -326,7 +345,7 @@ _ALLOWED_LISTS: dict[str, tuple[str, ...]] = {
 
 
 def _fail(prefix: str, segments: tuple[Segment, ...], message: str) -> BadRequest:
-    return BadRequest(message, json_path(prefix, segments))
+    return BadRequest(message, _json_path(prefix, segments))
 
 
 def _check_statement(statement: dict[str, Any], prefix: str, at: tuple[Segment, ...] = ()) -> None:

@@ -1,0 +1,44 @@
+"""How statement filter terms are indexed, shared by the stores.
+
+`lrs.xapi.agents.index_terms` names each (kind, value) a filter can match. Kinds come in
+families: an agent can be the actor (`agent`), any related agent (`related_agent`) or the
+authority; an activity the object or any context activity. A store keeps one posting per
+(family, value) and statement, with a bit per role, so an actor who is also the authority
+costs one posting, not three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+ROLES: dict[str, tuple[str, int]] = {
+    "agent": ("agent", 1),
+    "related_agent": ("agent", 2),
+    "authority": ("agent", 4),
+    "activity": ("activity", 1),
+    "related_activity": ("activity", 2),
+    "verb": ("verb", 1),
+    "registration": ("registration", 1),
+}
+
+# Which posting list drives a filtered scan: the usually most selective kinds first.
+SELECTIVITY = {
+    "registration": 0,
+    "agent": 1,
+    "activity": 2,
+    "related_agent": 3,
+    "related_activity": 4,
+    "authority": 5,
+    "verb": 6,
+}
+
+Posting = tuple[str, str, int]  # (family, value, role bits)
+
+
+def postings(terms: Iterable[tuple[str, str]]) -> tuple[Posting, ...]:
+    merged: dict[tuple[str, str], int] = {}
+    for kind, value in terms:
+        family, role = ROLES[kind]
+        key = (family, value)
+        merged[key] = merged.get(key, 0) | role
+    return tuple((family, value, roles) for (family, value), roles in merged.items())
