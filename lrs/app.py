@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lrs.api import about, statements
+from lrs.api import about, activity_profile, agent_profile, state, statements
 from lrs.api._context import LRS, Authenticator
 from lrs.api._http import json_response
 from lrs.config import Settings
@@ -38,6 +38,7 @@ FORM_HEADERS = {
     "if-none-match",
 }
 ALTERNATE_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+DOCUMENT_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
@@ -61,6 +62,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             routes=[
                 Route("/statements", statements.endpoint, methods=["GET", "HEAD", "PUT", "POST"]),
                 Route("/about", about.endpoint, methods=["GET", "HEAD"]),
+                Route("/activities/state", state.endpoint.handle, methods=DOCUMENT_METHODS),
+                Route(
+                    "/activities/profile",
+                    activity_profile.endpoint.handle,
+                    methods=DOCUMENT_METHODS,
+                ),
+                Route("/agents/profile", agent_profile.endpoint.handle, methods=DOCUMENT_METHODS),
             ],
         )
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from lrs.api._http import (
     query_params,
     read_body,
 )
+from lrs.api._params import iri_param, time_param, uuid_param
 from lrs.auth import STATEMENTS_READ, STATEMENTS_WRITE, Credential
 from lrs.errors import BadRequest, NotFound
 from lrs.store import Attachment, StatementPage, StatementQuery, StoredStatement
@@ -33,7 +33,6 @@ from lrs.xapi.formats import format_statement, parse_accept_language
 from lrs.xapi.multipart import build_multipart, parse_multipart
 from lrs.xapi.prepare import SIGNATURE_USAGE, prepare
 from lrs.xapi.signature import verify_signature
-from lrs.xapi.timestamps import micros, parse_timestamp
 from lrs.xapi.validate import validate_agent_param, validate_statements
 from lrs.xapi.versions import XAPIVersion
 
@@ -74,7 +73,7 @@ async def put(request: Request) -> Response:
     params = query_params(request, {"statementId"})
     if "statementId" not in params:
         raise BadRequest("PUT /statements needs the statementId parameter", "statementId")
-    statement_id = _uuid_param(params, "statementId")
+    statement_id = uuid_param(params, "statementId")
     body, parts = await _statement_body(request)
     if not isinstance(body, dict):
         raise BadRequest("PUT /statements takes one statement (a JSON object)", "$")
@@ -175,7 +174,7 @@ async def _single(request: Request, credential: Credential, params: dict[str, st
         raise BadRequest("give statementId or voidedStatementId, not both", "voidedStatementId")
     voided = "voidedStatementId" in params
     name = "voidedStatementId" if voided else "statementId"
-    statement_id = _uuid_param(params, name)
+    statement_id = uuid_param(params, name)
     fmt = _format(params)
     attachments = parse_bool(params, "attachments")
     found = await lrs_of(request).store.get_statement(credential.tenant, statement_id)
@@ -267,14 +266,6 @@ async def _multipart(
 # -- parameters -------------------------------------------------------------------------------
 
 
-def _uuid_param(params: Mapping[str, str], name: str) -> str:
-    value = params[name]
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be a UUID, not {value!r}", name) from exc
-
-
 def _format(params: Mapping[str, str]) -> str:
     fmt = params.get("format", "exact")
     if fmt not in FORMATS:
@@ -293,50 +284,25 @@ def _parse_query(params: Mapping[str, str], version: XAPIVersion) -> StatementQu
     else:
         parse_bool(params, "related_agents")
     if "activity" in params:
-        iri = _iri_param(params, "activity")
+        iri = iri_param(params, "activity")
         kind = "related_activity" if parse_bool(params, "related_activities") else "activity"
         terms.append((kind, iri))
     else:
         parse_bool(params, "related_activities")
     if "verb" in params:
-        terms.append(("verb", _iri_param(params, "verb")))
+        terms.append(("verb", iri_param(params, "verb")))
     if "registration" in params:
-        terms.append(("registration", _uuid_param(params, "registration")))
+        terms.append(("registration", uuid_param(params, "registration")))
     limit_text = params.get("limit", "0")
     if not limit_text.isdigit():
         raise BadRequest(f"limit must be a non-negative integer, not {limit_text!r}", "limit")
     return StatementQuery(
         terms=tuple(terms),
-        since_us=_time_param(params, "since"),
-        until_us=_time_param(params, "until"),
+        since_us=time_param(params, "since"),
+        until_us=time_param(params, "until"),
         limit=int(limit_text),
         ascending=parse_bool(params, "ascending"),
     )
-
-
-def _iri_param(params: Mapping[str, str], name: str) -> str:
-    value = params[name]
-    scheme, colon, rest = value.partition(":")
-    if (
-        not colon
-        or not scheme
-        or not rest
-        or not scheme[0].isalpha()
-        or any(c.isspace() for c in value)
-    ):
-        raise BadRequest(f"{name} must be an absolute IRI, not {value!r}", name)
-    return value
-
-
-def _time_param(params: Mapping[str, str], name: str) -> int | None:
-    if name not in params:
-        return None
-    try:
-        return micros(parse_timestamp(params[name]))
-    except ValueError as exc:
-        raise BadRequest(
-            f"{name} must be an ISO 8601 timestamp, not {params[name]!r}", name
-        ) from exc
 
 
 # -- paging -----------------------------------------------------------------------------------

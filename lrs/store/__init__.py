@@ -2,6 +2,7 @@
 
 from lrs.store.base import (
     Attachment,
+    DocumentKey,
     PreparedStatement,
     StatementPage,
     StatementQuery,
@@ -20,6 +21,7 @@ def open_store(url: str) -> Store:
 
 __all__ = [
     "Attachment",
+    "DocumentKey",
     "PreparedStatement",
     "StatementPage",
     "StatementQuery",

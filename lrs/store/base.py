@@ -6,12 +6,13 @@ test suite runs against each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lrs.auth import Credential
 from lrs.store.terms import Posting
+from lrs.xapi.documents import Document
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,18 @@ class StoredStatement:
     stored_us: int
     voided: bool
     body: bytes  # the statement as JSON: exactly as received plus the LRS-set properties
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKey:
+    """Where a document lives: its resource, the activity and/or agent key it belongs to,
+    the registration (state only; "" for none) and its id."""
+
+    resource: str  # "state" | "activity_profile" | "agent_profile"
+    activity: str = ""
+    agent: str = ""
+    registration: str = ""
+    id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,24 @@ class Store(Protocol):
     ) -> AsyncIterator[StoredStatement]:
         """Every statement (voided ones too) in `stored` order."""
         ...
+
+    # documents
+    async def get_document(self, tenant: str, key: DocumentKey) -> Document | None: ...
+
+    async def list_documents(
+        self, tenant: str, scope: DocumentKey, any_registration: bool, since_us: int | None
+    ) -> list[tuple[str, int]]:
+        """(id, updated) of the documents in `scope` (its `id` is ignored)."""
+        ...
+
+    async def change_document(
+        self, tenant: str, key: DocumentKey, change: Callable[[Document | None], Document | None]
+    ) -> None:
+        """Replace the document by `change(current)` (None deletes it), atomically."""
+
+    async def delete_documents(
+        self, tenant: str, scope: DocumentKey, any_registration: bool
+    ) -> None: ...
 
     # credentials
     async def add_credential(self, credential: Credential) -> None: ...

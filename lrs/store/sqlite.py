@@ -32,6 +32,7 @@ from lrs.auth import Credential
 from lrs.errors import Conflict, ServiceUnavailable
 from lrs.store.base import (
     Attachment,
+    DocumentKey,
     PreparedStatement,
     StatementPage,
     StatementQuery,
@@ -40,6 +41,7 @@ from lrs.store.base import (
 from lrs.store.terms import ROLES, SELECTIVITY, Posting
 from lrs.store.terms import postings as postings_of
 from lrs.xapi.agents import index_terms
+from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
 
 T = TypeVar("T")
@@ -79,6 +81,19 @@ CREATE TABLE IF NOT EXISTS attachments (
     data BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS attachments_by_hash ON attachments (tenant, sha2);
+CREATE TABLE IF NOT EXISTS documents (
+    tenant TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    activity TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    id TEXT NOT NULL,
+    content BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    updated_us INTEGER NOT NULL,
+    PRIMARY KEY (tenant, resource, activity, agent, registration, id)
+);
 CREATE TABLE IF NOT EXISTS credentials (
     key TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,
@@ -514,6 +529,63 @@ class SQLiteStore:
                 yield row
             after = rows[-1].seq
 
+    # -- documents --------------------------------------------------------------------------
+
+    async def get_document(self, tenant: str, key: DocumentKey) -> Document | None:
+        def fetch(conn: sqlite3.Connection) -> Document | None:
+            row = conn.execute(
+                f"SELECT content, content_type, etag, updated_us FROM documents WHERE {_DOC}",
+                _doc_params(tenant, key),
+            ).fetchone()
+            return None if row is None else Document(*row)
+
+        return await self._read(fetch)
+
+    async def list_documents(
+        self, tenant: str, scope: DocumentKey, any_registration: bool, since_us: int | None
+    ) -> list[tuple[str, int]]:
+        where, params = _doc_scope(tenant, scope, any_registration)
+
+        def fetch(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+            return list(
+                conn.execute(
+                    f"SELECT id, updated_us FROM documents WHERE {where} AND updated_us > ? "
+                    "ORDER BY id",
+                    (*params, -1 if since_us is None else since_us),
+                )
+            )
+
+        return await self._read(fetch)
+
+    async def change_document(
+        self, tenant: str, key: DocumentKey, change: Callable[[Document | None], Document | None]
+    ) -> None:
+        params = _doc_params(tenant, key)
+
+        def job(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                f"SELECT content, content_type, etag, updated_us FROM documents WHERE {_DOC}",
+                params,
+            ).fetchone()
+            new = change(None if row is None else Document(*row))
+            if new is None:
+                conn.execute(f"DELETE FROM documents WHERE {_DOC}", params)
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO documents (tenant, resource, activity, agent, "
+                    "registration, id, content, content_type, etag, updated_us) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*params, new.content, new.content_type, new.etag, new.updated_us),
+                )
+
+        await self._write(job)
+
+    async def delete_documents(
+        self, tenant: str, scope: DocumentKey, any_registration: bool
+    ) -> None:
+        where, params = _doc_scope(tenant, scope, any_registration)
+        await self._write(lambda conn: conn.execute(f"DELETE FROM documents WHERE {where}", params))
+
     # -- credentials ------------------------------------------------------------------------
 
     async def add_credential(self, credential: Credential) -> None:
@@ -566,6 +638,24 @@ class SQLiteStore:
             return cursor.rowcount > 0
 
         return await self._write(revoke)
+
+
+_DOC = "tenant=? AND resource=? AND activity=? AND agent=? AND registration=? AND id=?"
+
+
+def _doc_params(tenant: str, key: DocumentKey) -> tuple[str, ...]:
+    return (tenant, key.resource, key.activity, key.agent, key.registration, key.id)
+
+
+def _doc_scope(
+    tenant: str, scope: DocumentKey, any_registration: bool
+) -> tuple[str, tuple[str, ...]]:
+    where = "tenant=? AND resource=? AND activity=? AND agent=?"
+    params: tuple[str, ...] = (tenant, scope.resource, scope.activity, scope.agent)
+    if not any_registration:
+        where += " AND registration=?"
+        params += (scope.registration,)
+    return where, params
 
 
 def _format_micros(stored_us: int) -> str:
