@@ -15,7 +15,15 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lrs.api import about, activity_profile, agent_profile, state, statements
+from lrs.api import (
+    about,
+    activities,
+    activity_profile,
+    agent_profile,
+    agents,
+    state,
+    statements,
+)
 from lrs.api._context import LRS, Authenticator
 from lrs.api._http import json_response
 from lrs.config import Settings
@@ -62,6 +70,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             routes=[
                 Route("/statements", statements.endpoint, methods=["GET", "HEAD", "PUT", "POST"]),
                 Route("/about", about.endpoint, methods=["GET", "HEAD"]),
+                Route("/activities", activities.endpoint, methods=["GET", "HEAD"]),
+                Route("/agents", agents.endpoint, methods=["GET", "HEAD"]),
                 Route("/activities/state", state.endpoint.handle, methods=DOCUMENT_METHODS),
                 Route(
                     "/activities/profile",

@@ -38,6 +38,8 @@ class PreparedStatement:
     timestamp_from_stored: bool = False
     voids: str | None = None  # id of the statement this one voids
     refers_to: str | None = None  # StatementRef target: its filter terms apply to this one too
+    definitions: Sequence[tuple[str, dict[str, Any]]] = ()  # (activity id, definition)
+    agent_names: Sequence[tuple[str, str, dict[str, Any]]] = ()  # (agent key, name, IFI)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,12 @@ class Store(Protocol):
     ) -> AsyncIterator[StoredStatement]:
         """Every statement (voided ones too) in `stored` order."""
         ...
+
+    # what statements taught the LRS
+    async def get_activity(self, tenant: str, activity_id: str) -> dict[str, Any] | None:
+        """The canonical definition of an activity, merged from the statements stored."""
+
+    async def get_agent_names(self, tenant: str, key: str) -> list[str]: ...
 
     # documents
     async def get_document(self, tenant: str, key: DocumentKey) -> Document | None: ...

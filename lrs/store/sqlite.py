@@ -40,6 +40,7 @@ from lrs.store.base import (
 )
 from lrs.store.terms import ROLES, SELECTIVITY, Posting
 from lrs.store.terms import postings as postings_of
+from lrs.xapi.activities import merge_definition
 from lrs.xapi.agents import index_terms
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
@@ -81,6 +82,18 @@ CREATE TABLE IF NOT EXISTS attachments (
     data BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS attachments_by_hash ON attachments (tenant, sha2);
+CREATE TABLE IF NOT EXISTS activities (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    definition BLOB NOT NULL,         -- canonical: merged from every definition received
+    PRIMARY KEY (tenant, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agent_names (
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (tenant, key, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS documents (
     tenant TEXT NOT NULL,
     resource TEXT NOT NULL,
@@ -151,6 +164,9 @@ class SQLiteStore:
         self._queue: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
         self._write_terms: dict[tuple[str, str, str], int] = {}
+        # What the writer last stored, to skip rewriting what did not change.
+        self._definitions: dict[tuple[str, str], dict[str, Any]] = {}
+        self._names: set[tuple[str, str, str]] = set()
         self._read_terms: dict[tuple[str, str, str], int] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -217,17 +233,22 @@ class SQLiteStore:
                     outcomes.append((True, job(conn)))
                 except Exception as exc:
                     conn.execute("ROLLBACK TO job")
-                    self._write_terms.clear()  # it may hold ids of terms just rolled back
+                    self._forget()  # the caches may hold what was just rolled back
                     outcomes.append((False, exc))
                 conn.execute("RELEASE job")
             conn.execute("COMMIT")
             self._maybe_checkpoint()
         except BaseException:
-            self._write_terms.clear()
+            self._forget()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return outcomes
+
+    def _forget(self) -> None:
+        self._write_terms.clear()
+        self._definitions.clear()
+        self._names.clear()
 
     def _maybe_checkpoint(self) -> None:
         if self._checkpointing:
@@ -358,6 +379,18 @@ class SQLiteStore:
             "ON CONFLICT (term, seq) DO UPDATE SET flags = flags | excluded.flags",
             postings,
         )
+        for p in fresh:
+            for activity_id, definition in p.definitions:
+                self._learn_definition(conn, tenant, activity_id, definition)
+            for key, name, _ in p.agent_names:
+                if (tenant, key, name) not in self._names:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO agent_names (tenant, key, name) VALUES (?, ?, ?)",
+                        (tenant, key, name),
+                    )
+                    if len(self._names) >= _TERM_CACHE_LIMIT:
+                        self._names.clear()
+                    self._names.add((tenant, key, name))
         # A voiding statement never voids another voiding statement (xAPI Data 2.3.2).
         conn.executemany(
             "UPDATE statements SET voided=1 WHERE tenant=? AND id=? AND voids IS NULL",
@@ -396,6 +429,25 @@ class SQLiteStore:
                 break
             target_id = obj["id"].lower()
         return postings_of(terms)
+
+    def _learn_definition(
+        self, conn: sqlite3.Connection, tenant: str, activity_id: str, definition: dict[str, Any]
+    ) -> None:
+        current = self._definitions.get((tenant, activity_id))
+        if current is None:
+            row = conn.execute(
+                "SELECT definition FROM activities WHERE tenant=? AND id=?", (tenant, activity_id)
+            ).fetchone()
+            current = None if row is None else orjson.loads(row[0])
+        merged = merge_definition(current, definition)
+        if merged != current:
+            conn.execute(
+                "INSERT OR REPLACE INTO activities (tenant, id, definition) VALUES (?, ?, ?)",
+                (tenant, activity_id, orjson.dumps(merged)),
+            )
+        if len(self._definitions) >= _TERM_CACHE_LIMIT:
+            self._definitions.clear()
+        self._definitions[(tenant, activity_id)] = merged
 
     def _term_id(self, conn: sqlite3.Connection, tenant: str, kind: str, value: str) -> int:
         key = (tenant, kind, value)
@@ -528,6 +580,29 @@ class SQLiteStore:
             for row in rows:
                 yield row
             after = rows[-1].seq
+
+    # -- activities and agents ----------------------------------------------------------------
+
+    async def get_activity(self, tenant: str, activity_id: str) -> dict[str, Any] | None:
+        def fetch(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute(
+                "SELECT definition FROM activities WHERE tenant=? AND id=?", (tenant, activity_id)
+            ).fetchone()
+            return None if row is None else dict(orjson.loads(row[0]))
+
+        return await self._read(fetch)
+
+    async def get_agent_names(self, tenant: str, key: str) -> list[str]:
+        def fetch(conn: sqlite3.Connection) -> list[str]:
+            return [
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM agent_names WHERE tenant=? AND key=? ORDER BY name",
+                    (tenant, key),
+                )
+            ]
+
+        return await self._read(fetch)
 
     # -- documents --------------------------------------------------------------------------
 

@@ -304,3 +304,8 @@ def format_statement(
         ranges = tuple(language.lower() for language in languages)
         return _canonical_statement(statement, ranges)
     raise BadRequest(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}", path="format")
+
+
+def format_activity(activity: Mapping[str, Any], languages: Sequence[str]) -> dict[str, Any]:
+    """An Activity with each language map reduced to the best language for `languages`."""
+    return dict(_canonical_activity(activity, tuple(languages)))

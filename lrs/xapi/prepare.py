@@ -15,6 +15,7 @@ import orjson
 from lrs.store.base import PreparedStatement
 from lrs.store.terms import postings
 from lrs.types import Statement
+from lrs.xapi.activities import agent_names, definitions
 from lrs.xapi.agents import index_terms
 from lrs.xapi.timestamps import parse_timestamp, to_utc_string
 from lrs.xapi.versions import XAPIVersion
@@ -65,6 +66,8 @@ def prepare(
                 timestamp_from_stored=timestamp is None,
                 voids=refers_to if statement["verb"]["id"] == VOIDED else None,
                 refers_to=refers_to,
+                definitions=definitions(statement),
+                agent_names=agent_names(statement),
             )
         )
     return prepared
