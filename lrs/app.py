@@ -25,7 +25,8 @@ from lrs.api import (
     statements,
 )
 from lrs.api._context import LRS, Authenticator
-from lrs.api._http import json_response
+from lrs.api._http import json_response, now_iso
+from lrs.api.statements import CONSISTENT_THROUGH
 from lrs.config import Settings
 from lrs.errors import BadRequest, LRSError, PayloadTooLarge, error_body
 from lrs.store import Store, open_store
@@ -111,6 +112,7 @@ class XAPIMiddleware:
         self.app = app
         self.settings = settings
         self.about = settings.base_path + "/about"
+        self.statements = settings.base_path + "/statements"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,7 +136,7 @@ class XAPIMiddleware:
                 scope["xapi_version"] = version
         except LRSError as exc:
             response = json_response(exc.body(), exc.status, {**cors, HEADER: version.value})
-            await response(scope, receive, send)
+            await response(scope, receive, self._with_consistency(scope, send))
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -145,7 +147,20 @@ class XAPIMiddleware:
                     headers[name] = value
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, self._with_consistency(scope, send_with_headers))
+
+    def _with_consistency(self, scope: Scope, send: Send) -> Send:
+        """Every response of the statements resource, errors included, says how far reads
+        are consistent (Communication 2.1.3)."""
+        if scope["path"] != self.statements:
+            return send
+
+        async def send_with_consistency(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CONSISTENT_THROUGH] = now_iso()
+            await send(message)
+
+        return send_with_consistency
 
     async def _preflight(
         self, scope: Scope, receive: Receive, send: Send, cors: dict[str, str], headers: Headers
@@ -187,10 +202,12 @@ class XAPIMiddleware:
             form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError as exc:
             raise BadRequest("the form body is not valid UTF-8", "content") from exc
+        # Form fields stand in for headers; real headers still count where no field replaces
+        # them. The form's own content type and length describe the form, not the content.
         headers = {
             name.lower(): value
             for name, value in Headers(scope=scope).items()
-            if name.lower() not in FORM_HEADERS
+            if name.lower() not in ("content-type", "content-length")
         }
         params: list[tuple[str, str]] = []
         content = b""
@@ -202,6 +219,12 @@ class XAPIMiddleware:
             else:
                 params.append((name, value))
         headers["content-length"] = str(len(content))
+        if negotiate(headers.get(HEADER.lower())).is_2:
+            raise BadRequest(
+                "xAPI 2.0 has no alternate request syntax: use the HTTP method", "method"
+            )
+        if content and "content-type" not in headers:
+            headers["content-type"] = "application/json"
         try:
             raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         except UnicodeEncodeError as exc:

@@ -46,7 +46,12 @@ def test_any_content_round_trips_byte_for_byte_with_etag(
 ) -> None:
     path, params = place(resource)
     content = b"\x89PNG\r\n\x00 binary \xff"
-    put = client.put(path, params=params, content=content, headers={"Content-Type": "image/png"})
+    put = client.put(
+        path,
+        params=params,
+        content=content,
+        headers={"Content-Type": "image/png", "If-None-Match": "*"},
+    )
     assert put.status_code == 204, put.text
     got = client.get(path, params=params)
     assert got.status_code == 200
@@ -240,3 +245,18 @@ def test_concurrent_writers_with_if_match_have_one_winner_per_version(
             return winners
 
     assert len(asyncio.run(race())) == 3
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_creating_a_profile_by_put_needs_a_precondition_but_state_does_not(
+    server: Server, resource: str, version: str
+) -> None:
+    path, params = place(resource)
+    with server.client(version=version) as client:
+        response = client.put(path, params=params, json={"v": 1})
+        if resource == "state":
+            assert response.status_code == 204
+        else:
+            assert response.status_code == 400
+            assert response.json()["error"]["path"] == "If-None-Match"
+            assert client.get(path, params=params).status_code == 404

@@ -499,6 +499,45 @@ def test_alternate_request_syntax(server: Server) -> None:
         data={"Authorization": authorization, "X-Experience-API-Version": "1.0.3"},
     )
     error_of(extra, 400)
+    # Real headers still count; a content without a Content-Type field is JSON.
+    with_headers = httpx.post(
+        f"{server.url}/statements",
+        params={"method": "PUT"},
+        data={"statementId": str(uuid.uuid4()), "content": json.dumps(statement())},
+        headers={"Authorization": authorization, "X-Experience-API-Version": "1.0.3"},
+    )
+    assert with_headers.status_code == 204, with_headers.text
+    listed = httpx.post(
+        f"{server.url}/statements",
+        params={"method": "GET"},
+        data={"limit": "1"},
+        headers={"Authorization": authorization, "X-Experience-API-Version": "1.0.3"},
+    )
+    assert len(listed.json()["statements"]) == 1
+
+
+def test_alternate_request_syntax_is_not_xapi_2(server: Server) -> None:
+    key, secret = server.credentials["admin"]
+    response = httpx.post(
+        f"{server.url}/statements",
+        params={"method": "PUT"},
+        data={"statementId": str(uuid.uuid4()), "content": json.dumps(statement())},
+        headers={"X-Experience-API-Version": "2.0.0"},
+        auth=(key, secret),
+    )
+    assert error_of(response, 400)["path"] == "method"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"statementId": str(uuid.uuid4())}, {"LIMIT": "1"}, {"statementId": "x", "verb": "y"}],
+)
+def test_statement_errors_carry_consistent_through(
+    client: httpx.Client, params: dict[str, str]
+) -> None:
+    response = client.get("/statements", params=params)
+    assert response.status_code in (400, 404)
+    assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z")
 
 
 # -- bad input never hurts --------------------------------------------------------------------

@@ -34,8 +34,8 @@ class DocumentResource:
     registration: bool
     read_scopes: frozenset[str]
     write_scopes: frozenset[str]
-    # Whether a PUT over an existing document needs If-Match / If-None-Match (else 409).
-    put_needs_precondition: Callable[[XAPIVersion], bool]
+    # lrs.xapi.documents.Write.put_precondition for a request of this version.
+    put_precondition: Callable[[XAPIVersion], str]
     # Whether DELETE without the id parameter deletes every document in scope (state only).
     delete_all: bool = False
 
@@ -99,7 +99,7 @@ class DocumentResource:
             content_type=content_type,
             if_match=request.headers.get("if-match"),
             if_none_match=request.headers.get("if-none-match"),
-            put_needs_precondition=self.put_needs_precondition(version),
+            put_precondition=self.put_precondition(version),
         )
         now_us = time.time_ns() // 1000
         await store.change_document(tenant, key, lambda existing: apply(existing, write, now_us))

@@ -11,5 +11,5 @@ endpoint = DocumentResource(
     registration=False,
     read_scopes=PROFILE_READ,
     write_scopes=PROFILE_WRITE,
-    put_needs_precondition=lambda version: True,
+    put_precondition=lambda version: "always",
 )

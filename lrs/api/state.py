@@ -4,7 +4,7 @@ from lrs.api._documents import DocumentResource
 from lrs.auth import STATE_READ, STATE_WRITE
 
 # A PUT over existing state without a precondition is allowed in 1.0.3 (Communication 3.1,
-# "state conflicts are unlikely") and a 409 in 2.0.
+# "state conflicts are unlikely") and a 409 in 2.0; a new state document never needs one.
 endpoint = DocumentResource(
     resource="state",
     id_param="stateId",
@@ -13,6 +13,6 @@ endpoint = DocumentResource(
     registration=True,
     read_scopes=STATE_READ,
     write_scopes=STATE_WRITE,
-    put_needs_precondition=lambda version: version.is_2,
+    put_precondition=lambda version: "existing" if version.is_2 else "never",
     delete_all=True,
 )

@@ -17,7 +17,6 @@ from lrs.api._http import (
     http_date,
     json_response,
     media_type,
-    now_iso,
     parse_bool,
     parse_json,
     query_params,
@@ -56,14 +55,12 @@ FORMATS = ("exact", "ids", "canonical")
 
 
 async def endpoint(request: Request) -> Response:
+    # X-Experience-API-Consistent-Through is added by lrs.app.XAPIMiddleware, errors included.
     if request.method in ("GET", "HEAD"):
-        response = await get(request)
-    elif request.method == "PUT":
-        response = await put(request)
-    else:
-        response = await post(request)
-    response.headers[CONSISTENT_THROUGH] = now_iso()
-    return response
+        return await get(request)
+    if request.method == "PUT":
+        return await put(request)
+    return await post(request)
 
 
 # -- writing ----------------------------------------------------------------------------------

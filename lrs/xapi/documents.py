@@ -34,9 +34,10 @@ class Write:
     content_type: str = "application/octet-stream"
     if_match: str | None = None
     if_none_match: str | None = None
-    # PUT over an existing document needs a precondition: always for the profile resources,
-    # and for state too in xAPI 2.0.
-    put_needs_precondition: bool = True
+    # When a PUT must carry If-Match or If-None-Match (Communication 3.1): "always" for the
+    # profile resources (400 for a new document, 409 over an existing one), "existing" for
+    # state in xAPI 2.0 (409 over an existing one), "never" for state in 1.0.3.
+    put_precondition: str = "always"
 
 
 def etag_of(content: bytes) -> str:
@@ -93,13 +94,14 @@ def check_preconditions(existing: Document | None, write: Write) -> None:
         and _matches(write.if_none_match, existing.etag)
     ):
         raise PreconditionFailed("the document exists (If-None-Match)", "If-None-Match")
-    if (
-        write.method == "PUT"
-        and write.put_needs_precondition
-        and existing is not None
-        and write.if_match is None
-        and write.if_none_match is None
-    ):
+    if write.method != "PUT" or write.if_match is not None or write.if_none_match is not None:
+        return
+    if existing is None and write.put_precondition == "always":
+        raise BadRequest(
+            "a PUT to a profile needs If-None-Match: * (to create) or If-Match (to replace)",
+            "If-None-Match",
+        )
+    if existing is not None and write.put_precondition != "never":
         raise Conflict(
             "the document already exists: GET it, check its current state, and PUT again with "
             "If-Match set to its ETag (or If-None-Match: * to create only)"
