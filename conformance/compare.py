@@ -67,10 +67,12 @@ def differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
             found += differences(e, a, f"{path}[{i}]")
         return found
     if expected != actual:
-        return [f"{path} is {json.dumps(actual, ensure_ascii=False)[:80]}, expected {json.dumps(expected, ensure_ascii=False)[:80]}"]
+        return [
+            f"{path} is {json.dumps(actual, ensure_ascii=False)[:80]}, expected {json.dumps(expected, ensure_ascii=False)[:80]}"
+        ]
     return []
 
 
 def not_sent(statement: dict[str, Any]) -> tuple[str, ...]:
     """The LRS-set properties a statement lacked, so the LRS may have added them."""
-    return tuple(k for k in LRS_SET if k not in statement) + ("authority", "stored")
+    return (*(k for k in LRS_SET if k not in statement), "authority", "stored")

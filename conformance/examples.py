@@ -59,25 +59,41 @@ def set_path(target: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
+def resolve(ctx: Context, value: Any) -> Any:
+    """A copy of a patch value with every callable in it replaced by its result for `ctx`."""
+    if value is DROP:
+        return value
+    if callable(value):
+        return resolve(ctx, value(ctx))
+    if isinstance(value, dict):
+        return {k: resolve(ctx, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(ctx, v) for v in value]
+    return copy.deepcopy(value)
+
+
 def build(ctx: Context, patch: Patch | Builder) -> dict[str, Any]:
     if callable(patch):
         return patch(ctx)
     statement = ctx.statement()
     for path, value in patch.items():
-        if callable(value) and value is not DROP:
-            value = value(ctx)
-        set_path(statement, path, copy.deepcopy(value))
+        set_path(statement, path, resolve(ctx, value))
     return statement
 
 
 def check_examples(ctx: Context, examples: Iterable[Example]) -> None:
     """POST each example that applies to this version; fail listing every wrong answer."""
     problems: list[str] = []
-    for example in examples:
-        if ctx.version not in example.versions:
-            continue
+    applicable = [e for e in examples if ctx.version in e.versions]
+    if not any(e.accept for e in applicable):  # a control, so that rejecting all cannot pass
+        applicable.insert(0, valid("the unchanged valid statement", {}))
+    for example in applicable:
         statement = build(ctx, example.patch)
-        response = ctx.lrs.post_statements(statement)
+        try:
+            response = ctx.lrs.post_statements(statement)
+        except CheckFailed as error:
+            problems.append(f"[{example.label}]: {error}")
+            continue
         if example.accept and response.status_code != 200:
             problems.append(
                 f"rejected valid [{example.label}] with {response.status_code} "
@@ -129,9 +145,7 @@ def with_sub(**extra: Any) -> Callable[[Context], dict[str, Any]]:
     def make(ctx: Context) -> dict[str, Any]:
         sub = sub_statement(ctx)
         for path, value in extra.items():
-            if callable(value) and value is not DROP:
-                value = value(ctx)
-            set_path(sub, path.replace("__", "."), value)
+            set_path(sub, path.replace("__", "."), resolve(ctx, value))
         return sub
 
     return make

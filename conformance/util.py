@@ -115,7 +115,9 @@ def attachment_part(data: bytes, content_type: str = "text/plain", **extra: str)
     return Part(data, headers)
 
 
-def multipart_body(statements: Any, parts: list[Part], first_type: str = "application/json") -> tuple[bytes, str]:
+def multipart_body(
+    statements: Any, parts: list[Part], first_type: str = "application/json"
+) -> tuple[bytes, str]:
     """A multipart/mixed request body: the statement(s) first, then the attachment parts."""
     boundary = "xapi-conformance-" + secrets.token_hex(12)
     chunks = [b"--" + boundary.encode() + b"\r\n"]

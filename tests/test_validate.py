@@ -306,7 +306,7 @@ VALID: list[Any] = [
     pytest.param(MINIMAL, {"context.extensions": {}}, BOTH, id="empty-extensions-object"),
     pytest.param(
         MINIMAL,
-        {"result.score": {"scaled": -1, "raw": 5, "min": 5, "max": 5}},
+        {"result.score": {"scaled": -1, "raw": 5, "min": 5, "max": 6}},
         BOTH,
         id="score-boundaries-are-inclusive",
     ),
@@ -1287,8 +1287,16 @@ INVALID: list[Any] = [
         {"result.score": {"min": 10, "max": 5}},
         BOTH,
         "$.result.score.min",
-        "min (10) must not be greater than max (5)",
+        "min (10) must be less than max (5)",
         id="min-above-max",
+    ),
+    pytest.param(
+        MINIMAL,
+        {"result.score": {"min": 5, "max": 5}},
+        BOTH,
+        "$.result.score.min",
+        "min (5) must be less than max (5)",
+        id="min-equal-to-max",
     ),
     pytest.param(
         MINIMAL,
@@ -2286,7 +2294,7 @@ _duration = st.sampled_from(["PT1H2M3.45S", "P3Y", "P4W", "P1DT12H36M0.12567S", 
 @st.composite
 def _score(draw: st.DrawFn) -> dict[str, Any]:
     low = draw(st.integers(-1000, 1000))
-    high = draw(st.integers(low, low + 1000))
+    high = draw(st.integers(low + 1, low + 1000))
     raw = draw(st.integers(low, high))
     score = {"scaled": draw(st.floats(-1, 1)), "raw": raw, "min": low, "max": high}
     keep = draw(st.lists(st.sampled_from(sorted(score)), unique=True))

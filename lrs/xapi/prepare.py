@@ -47,8 +47,8 @@ def prepare(
         statement["authority"] = authority
         statement.setdefault("version", statement_version(version))
         timestamp = statement.get("timestamp")
-        if timestamp is not None and version.is_2 and not timestamp.endswith("Z"):
-            # xAPI 2.0 [s19-s22]: the LRS converts a timestamp to UTC rather than refuse it.
+        if timestamp is not None and not timestamp.endswith("Z"):
+            # Returned in UTC (1.0.3 Data 4.5 SHOULD*; xAPI 2.0 [s19-s22] converts, not refuses).
             parsed = parse_timestamp(timestamp)
             if parsed.utcoffset():
                 statement["timestamp"] = to_utc_string(parsed)

@@ -390,14 +390,10 @@ def _check_statement(statement: dict[str, Any], prefix: str, at: tuple[Segment, 
 
 
 def _check_score(score: dict[str, Any], prefix: str, at: tuple[Segment, ...]) -> None:
-    """Data 2.4.5.1: min <= max, and raw between min and max (each bound when present).
-
-    min == max is accepted (the table says "less than", but an LRS gains nothing by
-    rejecting a degenerate range).
-    """
+    """Data 2.4.5.1: min < max ("min: less than max"), raw between them (bounds included)."""
     low, high, raw = score.get("min"), score.get("max"), score.get("raw")
-    if low is not None and high is not None and low > high:
-        problem = ("min", f"min ({low}) must not be greater than max ({high})")
+    if low is not None and high is not None and low >= high:
+        problem = ("min", f"min ({low}) must be less than max ({high})")
     elif raw is not None and low is not None and raw < low:
         problem = ("raw", f"raw ({raw}) must not be less than min ({low})")
     elif raw is not None and high is not None and raw > high:

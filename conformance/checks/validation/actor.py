@@ -27,12 +27,16 @@ def agent_ifi_required(ctx: Context) -> None:
         [
             valid("agent by mbox", {"actor": lambda c: {"objectType": "Agent", "mbox": c.mbox()}}),
             valid("agent by mbox_sha1sum", {"actor": {"mbox_sha1sum": SHA1}}),
-            valid("agent by openid", {"actor": {"openid": "http://openid.conformance.example.org/a"}}),
+            valid(
+                "agent by openid", {"actor": {"openid": "http://openid.conformance.example.org/a"}}
+            ),
             valid("agent by account", {"actor": {"account": _account()}}),
             valid("agent without objectType", {"actor": lambda c: {"mbox": c.mbox(), "name": "A"}}),
             invalid("agent with a name only", {"actor": {"objectType": "Agent", "name": "Nobody"}}),
             invalid("empty agent", {"actor": {}}),
-            invalid("agent as object without IFI", {"object": {"objectType": "Agent", "name": "B"}}),
+            invalid(
+                "agent as object without IFI", {"object": {"objectType": "Agent", "name": "B"}}
+            ),
         ],
     )
 
@@ -51,7 +55,12 @@ def agent_one_ifi(ctx: Context) -> None:
             invalid("mbox and account", {"actor.account": _account()}),
             invalid(
                 "account and openid",
-                {"actor": {"account": _account(), "openid": "http://openid.conformance.example.org/c"}},
+                {
+                    "actor": {
+                        "account": _account(),
+                        "openid": "http://openid.conformance.example.org/c",
+                    }
+                },
             ),
         ],
     )
@@ -90,8 +99,13 @@ def account_properties(ctx: Context) -> None:
             valid("homePage and name", {"actor": {"account": _account()}}),
             invalid("account without name", {"actor": {"account": {"homePage": HOME}}}),
             invalid("account without homePage", {"actor": {"account": {"name": "x"}}}),
-            invalid("account homePage not an IRL", {"actor": {"account": {"homePage": "not an irl", "name": "x"}}}),
-            invalid("account name as number", {"actor": {"account": {"homePage": HOME, "name": 5}}}),
+            invalid(
+                "account homePage not an IRL",
+                {"actor": {"account": {"homePage": "not an irl", "name": "x"}}},
+            ),
+            invalid(
+                "account name as number", {"actor": {"account": {"homePage": HOME, "name": 5}}}
+            ),
             invalid("account as string", {"actor": {"account": "learner-1"}}),
         ],
     )
@@ -107,11 +121,21 @@ def group_anonymous_member(ctx: Context) -> None:
         ctx,
         [
             valid("anonymous group", {"actor": lambda c: c.group(c.agent(), c.agent())}),
-            invalid("group with neither member nor IFI", {"actor": {"objectType": "Group", "name": "G"}}),
-            invalid("member not an array", {"actor": lambda c: {"objectType": "Group", "member": c.agent()}}),
+            invalid(
+                "group with neither member nor IFI", {"actor": {"objectType": "Group", "name": "G"}}
+            ),
+            invalid(
+                "member not an array",
+                {"actor": lambda c: {"objectType": "Group", "member": c.agent()}},
+            ),
             invalid(
                 "member without IFI",
-                {"actor": {"objectType": "Group", "member": [{"objectType": "Agent", "name": "x"}]}},
+                {
+                    "actor": {
+                        "objectType": "Group",
+                        "member": [{"objectType": "Agent", "name": "x"}],
+                    }
+                },
             ),
             invalid("group without objectType", {"actor": lambda c: {"member": [c.agent()]}}),
         ],
@@ -125,7 +149,9 @@ def group_anonymous_member(ctx: Context) -> None:
 )
 def group_no_nested_groups(ctx: Context) -> None:
     def nested(identified: bool) -> Any:
-        return lambda c: c.group(c.agent(), c.group(c.agent(), identified=True), identified=identified)
+        return lambda c: c.group(
+            c.agent(), c.group(c.agent(), identified=True), identified=identified
+        )
 
     check_examples(
         ctx,
@@ -145,12 +171,27 @@ def group_identified_one_ifi(ctx: Context) -> None:
     check_examples(
         ctx,
         [
-            valid("identified group without members", {"actor": lambda c: {"objectType": "Group", "mbox": c.mbox()}}),
-            valid("identified group with members", {"actor": lambda c: c.group(c.agent(), identified=True)}),
-            valid("group identified by account", {"actor": {"objectType": "Group", "account": _account("team-1")}}),
+            valid(
+                "identified group without members",
+                {"actor": lambda c: {"objectType": "Group", "mbox": c.mbox()}},
+            ),
+            valid(
+                "identified group with members",
+                {"actor": lambda c: c.group(c.agent(), identified=True)},
+            ),
+            valid(
+                "group identified by account",
+                {"actor": {"objectType": "Group", "account": _account("team-1")}},
+            ),
             invalid(
                 "group with mbox and openid",
-                {"actor": lambda c: {"objectType": "Group", "mbox": c.mbox(), "openid": "http://openid.conformance.example.org/g"}},
+                {
+                    "actor": lambda c: {
+                        "objectType": "Group",
+                        "mbox": c.mbox(),
+                        "openid": "http://openid.conformance.example.org/g",
+                    }
+                },
             ),
             invalid(
                 "group with account and mbox_sha1sum",

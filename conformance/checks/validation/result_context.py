@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.context import Context
-from conformance.examples import agent, anonymous_group, check_examples, identified_group, invalid, statement_ref, sub_statement, valid
+from conformance.examples import (
+    agent,
+    anonymous_group,
+    check_examples,
+    identified_group,
+    invalid,
+    statement_ref,
+    sub_statement,
+    valid,
+)
 from conformance.registry import V1, V2, requirement
 
 ROLE = "http://conformance.example.org/roles/preceptor"
@@ -30,29 +39,44 @@ def score_scaled_range(ctx: Context) -> None:
     )
 
 
+def _score(**values: float) -> dict[str, Any]:
+    return {"result": {"score": values}}
+
+
 @requirement(
     "Data 2.4.5.1",
-    "score-raw-min-max",
-    'Score "raw" MUST lie between "min" and "max" (inclusive) when they are present, and "min" '
-    'MUST be less than "max"',
+    "score-raw-in-range",
+    'Score "raw" MUST lie between "min" and "max", inclusive, when they are present',
 )
-def score_raw_min_max(ctx: Context) -> None:
-    def score(**values: float) -> dict[str, Any]:
-        return {"result": {"score": values}}
-
+def score_raw_in_range(ctx: Context) -> None:
     check_examples(
         ctx,
         [
-            valid("raw within min and max", score(raw=7, min=0, max=10)),
-            valid("raw equal to min", score(raw=0, min=0, max=10)),
-            valid("raw equal to max", score(raw=10, min=0, max=10)),
-            valid("raw without bounds", score(raw=-1234.5)),
-            valid("negative bounds", score(raw=-3, min=-5, max=-1)),
-            invalid("raw above max", score(raw=11, min=0, max=10)),
-            invalid("raw below min", score(raw=-1, min=0, max=10)),
-            invalid("raw above max without min", score(raw=11, max=10)),
-            invalid("min greater than max", score(min=10, max=5)),
-            invalid("min equal to max", score(min=5, max=5)),
+            valid("raw within min and max", _score(raw=7, min=0, max=10)),
+            valid("raw equal to min", _score(raw=0, min=0, max=10)),
+            valid("raw equal to max", _score(raw=10, min=0, max=10)),
+            valid("raw without bounds", _score(raw=-1234.5)),
+            valid("negative bounds", _score(raw=-3, min=-5, max=-1)),
+            invalid("raw above max", _score(raw=11, min=0, max=10)),
+            invalid("raw below min", _score(raw=-1, min=0, max=10)),
+            invalid("raw above max without min", _score(raw=11, max=10)),
+            invalid("raw below min without max", _score(raw=-1, min=0)),
+        ],
+    )
+
+
+@requirement(
+    "Data 2.4.5.1",
+    "score-min-below-max",
+    'Score "min" MUST be less than "max" (and "max" greater than "min")',
+)
+def score_min_below_max(ctx: Context) -> None:
+    check_examples(
+        ctx,
+        [
+            valid("min below max", _score(min=-0.5, max=0.5)),
+            invalid("min greater than max", _score(min=10, max=5)),
+            invalid("min equal to max", _score(min=5, max=5)),
         ],
     )
 
@@ -69,7 +93,18 @@ def result_types(ctx: Context) -> None:
         [
             valid(
                 "every result property",
-                {"result": {"score": {"scaled": 0.5, "raw": 5, "min": 0, "max": 10}, "success": True, "completion": False, "response": "a[,]b", "duration": "PT1M", "extensions": {"http://conformance.example.org/ext/r": {"nested": [1, "x", True]}}}},
+                {
+                    "result": {
+                        "score": {"scaled": 0.5, "raw": 5, "min": 0, "max": 10},
+                        "success": True,
+                        "completion": False,
+                        "response": "a[,]b",
+                        "duration": "PT1M",
+                        "extensions": {
+                            "http://conformance.example.org/ext/r": {"nested": [1, "x", True]}
+                        },
+                    }
+                },
             ),
             invalid("success as 0", {"result": {"success": 0}}),
             invalid("completion as 'yes'", {"result": {"completion": "yes"}}),
@@ -87,7 +122,15 @@ def result_types(ctx: Context) -> None:
     "the LRS SHOULD* NOT reject one with more than 0.01 s precision [2.0 s17]",
 )
 def duration_format(ctx: Context) -> None:
-    good = ["PT4H35M59.14S", "PT16559.14S", "P3Y1M29DT4H35M59.14S", "P3Y", "P4W", "PT0S", "PT1.2345S"]
+    good = [
+        "PT4H35M59.14S",
+        "PT16559.14S",
+        "P3Y1M29DT4H35M59.14S",
+        "P3Y",
+        "P4W",
+        "PT0S",
+        "PT1.2345S",
+    ]
     bad = ["1 hour", "PT", "P", "P4W1D", "P0003-01-29T04:35:59", "PT1H30", "4H35M", "PT-"]
     examples = [valid(f"duration {d}", {"result": {"duration": d}}) for d in good]
     examples += [invalid(f"duration {d!r}", {"result": {"duration": d}}) for d in bad]
@@ -107,7 +150,18 @@ def context_types(ctx: Context) -> None:
         [
             valid(
                 "every context property",
-                {"context": lambda c: {"registration": c.uuid(), "instructor": c.agent(), "team": c.group(c.agent()), "revision": "r2", "platform": "sim lab", "language": "en-US", "statement": statement_ref(c), "extensions": {"http://conformance.example.org/ext/c": 1}}},
+                {
+                    "context": lambda c: {
+                        "registration": c.uuid(),
+                        "instructor": c.agent(),
+                        "team": c.group(c.agent()),
+                        "revision": "r2",
+                        "platform": "sim lab",
+                        "language": "en-US",
+                        "statement": statement_ref(c),
+                        "extensions": {"http://conformance.example.org/ext/c": 1},
+                    }
+                },
             ),
             valid("instructor a group", {"context": {"instructor": anonymous_group}}),
             valid("team an identified group", {"context": {"team": identified_group}}),
@@ -116,7 +170,17 @@ def context_types(ctx: Context) -> None:
             invalid("team an Agent", {"context": {"team": agent}}),
             invalid("language not a tag", {"context": {"language": "English (US)"}}),
             invalid("statement without objectType", {"context": {"statement": {"id": ctx.uuid()}}}),
-            invalid("statement an Activity", {"context": {"statement": {"objectType": "Activity", "id": "http://conformance.example.org/a"}}}),
+            invalid(
+                "statement an Activity",
+                {
+                    "context": {
+                        "statement": {
+                            "objectType": "Activity",
+                            "id": "http://conformance.example.org/a",
+                        }
+                    }
+                },
+            ),
             invalid("extension key not an IRI", {"context": {"extensions": {"altitude": 100}}}),
             invalid("context as array", {"context": []}),
         ],
@@ -136,7 +200,14 @@ def context_activities_form(ctx: Context) -> None:
     check_examples(
         ctx,
         [
-            valid("all four keys as arrays", acts(lambda c: {k: [c.activity()] for k in ("parent", "grouping", "category", "other")})),
+            valid(
+                "all four keys as arrays",
+                acts(
+                    lambda c: {
+                        k: [c.activity()] for k in ("parent", "grouping", "category", "other")
+                    }
+                ),
+            ),
             valid("single Activity object", acts(lambda c: {"parent": c.activity()})),
             valid("empty array", acts({"category": []})),
             invalid("unknown key", acts(lambda c: {"sibling": [c.activity()]})),
@@ -159,22 +230,40 @@ def context_revision_platform(ctx: Context) -> None:
         [
             valid("revision with an Activity", {"context": {"revision": "1.1"}}),
             valid("platform with an Activity", {"context": {"platform": "iPad"}}),
-            invalid("revision with an Agent object", {"object": agent, "context": {"revision": "1.1"}}),
-            invalid("platform with an Agent object", {"object": agent, "context": {"platform": "iPad"}}),
-            invalid("revision with a StatementRef", {"object": statement_ref, "context": {"revision": "2"}}),
-            invalid("platform with a SubStatement", {"object": sub_statement, "context": {"platform": "web"}}),
+            invalid(
+                "revision with an Agent object", {"object": agent, "context": {"revision": "1.1"}}
+            ),
+            invalid(
+                "platform with an Agent object", {"object": agent, "context": {"platform": "iPad"}}
+            ),
+            invalid(
+                "revision with a StatementRef",
+                {"object": statement_ref, "context": {"revision": "2"}},
+            ),
+            invalid(
+                "platform with a SubStatement",
+                {"object": sub_statement, "context": {"platform": "web"}},
+            ),
         ],
     )
 
 
 def _context_agent(ctx: Context, **extra: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"objectType": "contextAgent", "agent": ctx.agent(), "relevantTypes": [ROLE]}
+    entry: dict[str, Any] = {
+        "objectType": "contextAgent",
+        "agent": ctx.agent(),
+        "relevantTypes": [ROLE],
+    }
     entry.update(extra)
     return entry
 
 
 def _context_group(ctx: Context, **extra: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"objectType": "contextGroup", "group": ctx.group(ctx.agent(), identified=True), "relevantTypes": [ROLE]}
+    entry: dict[str, Any] = {
+        "objectType": "contextGroup",
+        "group": ctx.group(ctx.agent(), identified=True),
+        "relevantTypes": [ROLE],
+    }
     entry.update(extra)
     return entry
 
@@ -194,15 +283,31 @@ def context_agents(ctx: Context) -> None:
         ctx,
         [
             valid("contextAgent with relevantTypes", entries(lambda c: [_context_agent(c)])),
-            valid("contextAgent without relevantTypes", entries(lambda c: [{"objectType": "contextAgent", "agent": c.agent()}])),
+            valid(
+                "contextAgent without relevantTypes",
+                entries(lambda c: [{"objectType": "contextAgent", "agent": c.agent()}]),
+            ),
             invalid("not an array", entries(lambda c: _context_agent(c))),
             invalid("without objectType", entries(lambda c: [{"agent": c.agent()}])),
             invalid("objectType Agent", entries(lambda c: [_context_agent(c, objectType="Agent")])),
-            invalid("without agent", entries(lambda c: [{"objectType": "contextAgent", "relevantTypes": [ROLE]}])),
-            invalid("agent without IFI", entries(lambda c: [_context_agent(c, agent={"name": "x"})])),
-            invalid("agent a Group", entries(lambda c: [_context_agent(c, agent=c.group(c.agent(), identified=True))])),
-            invalid("relevantTypes not IRIs", entries(lambda c: [_context_agent(c, relevantTypes=["preceptor"])])),
-            invalid("relevantTypes a string", entries(lambda c: [_context_agent(c, relevantTypes=ROLE)])),
+            invalid(
+                "without agent",
+                entries(lambda c: [{"objectType": "contextAgent", "relevantTypes": [ROLE]}]),
+            ),
+            invalid(
+                "agent without IFI", entries(lambda c: [_context_agent(c, agent={"name": "x"})])
+            ),
+            invalid(
+                "agent a Group",
+                entries(lambda c: [_context_agent(c, agent=c.group(c.agent(), identified=True))]),
+            ),
+            invalid(
+                "relevantTypes not IRIs",
+                entries(lambda c: [_context_agent(c, relevantTypes=["preceptor"])]),
+            ),
+            invalid(
+                "relevantTypes a string", entries(lambda c: [_context_agent(c, relevantTypes=ROLE)])
+            ),
             invalid("unknown property", entries(lambda c: [_context_agent(c, role="x")])),
         ],
     )
@@ -223,12 +328,21 @@ def context_groups(ctx: Context) -> None:
         ctx,
         [
             valid("contextGroup with an identified group", entries(lambda c: [_context_group(c)])),
-            valid("contextGroup with an anonymous group", entries(lambda c: [_context_group(c, group=c.group(c.agent()))])),
+            valid(
+                "contextGroup with an anonymous group",
+                entries(lambda c: [_context_group(c, group=c.group(c.agent()))]),
+            ),
             invalid("not an array", entries(lambda c: _context_group(c))),
-            invalid("objectType contextAgent", entries(lambda c: [_context_group(c, objectType="contextAgent")])),
+            invalid(
+                "objectType contextAgent",
+                entries(lambda c: [_context_group(c, objectType="contextAgent")]),
+            ),
             invalid("without group", entries(lambda c: [{"objectType": "contextGroup"}])),
             invalid("group an Agent", entries(lambda c: [_context_group(c, group=c.agent())])),
-            invalid("relevantTypes not IRIs", entries(lambda c: [_context_group(c, relevantTypes=["team"])])),
+            invalid(
+                "relevantTypes not IRIs",
+                entries(lambda c: [_context_group(c, relevantTypes=["team"])]),
+            ),
         ],
     )
 
@@ -244,7 +358,13 @@ def context_agents_not_1_0(ctx: Context) -> None:
     check_examples(
         ctx,
         [
-            invalid("contextAgents in 1.0.3", {"context": lambda c: {"contextAgents": [_context_agent(c)]}}),
-            invalid("contextGroups in 1.0.3", {"context": lambda c: {"contextGroups": [_context_group(c)]}}),
+            invalid(
+                "contextAgents in 1.0.3",
+                {"context": lambda c: {"contextAgents": [_context_agent(c)]}},
+            ),
+            invalid(
+                "contextGroups in 1.0.3",
+                {"context": lambda c: {"contextGroups": [_context_group(c)]}},
+            ),
         ],
     )

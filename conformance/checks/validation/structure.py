@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from conformance.context import Context
 from conformance.examples import DROP, check_examples, invalid, sub_statement, valid
 from conformance.registry import V2, requirement
@@ -9,7 +11,9 @@ from conformance.registry import V2, requirement
 EXT = "http://conformance.example.org/extensions/e"
 
 
-@requirement("Data 2.2", "stmt-actor-verb-object", 'A Statement MUST use "actor", "verb" and "object"')
+@requirement(
+    "Data 2.2", "stmt-actor-verb-object", 'A Statement MUST use "actor", "verb" and "object"'
+)
 def actor_verb_object(ctx: Context) -> None:
     check_examples(
         ctx,
@@ -111,7 +115,10 @@ def reject_key_case(ctx: Context) -> None:
             invalid('"Success" in result', {"result": {"Success": True}}),
             invalid('"Registration" in context', {"context": {"Registration": ctx.uuid()}}),
             invalid('"Name" in definition', {"object.definition.Name": {"en-US": "x"}}),
-            invalid('"ID" for "id" in verb', {"verb": {"ID": "http://adlnet.gov/expapi/verbs/experienced"}}),
+            invalid(
+                '"ID" for "id" in verb',
+                {"verb": {"ID": "http://adlnet.gov/expapi/verbs/experienced"}},
+            ),
         ],
     )
 
@@ -129,14 +136,30 @@ def reject_enum_case(ctx: Context) -> None:
             valid("objectType Agent", {"actor.objectType": "Agent"}),
             invalid("actor objectType agent", {"actor.objectType": "agent"}),
             invalid("object objectType activity", {"object.objectType": "activity"}),
-            invalid("objectType AGENT as object", {"object": lambda c: {**c.agent(), "objectType": "AGENT"}}),
-            invalid("objectType group", {"actor": lambda c: {**c.group(c.agent()), "objectType": "group"}}),
-            invalid("objectType statementref", {"object": {"objectType": "statementref", "id": ctx.uuid()}}),
-            invalid("objectType substatement", {"object": lambda c: {**sub_statement(c), "objectType": "substatement"}}),
+            invalid(
+                "objectType AGENT as object",
+                {"object": lambda c: {**c.agent(), "objectType": "AGENT"}},
+            ),
+            invalid(
+                "objectType group",
+                {"actor": lambda c: {**c.group(c.agent()), "objectType": "group"}},
+            ),
+            invalid(
+                "objectType statementref",
+                {"object": {"objectType": "statementref", "id": ctx.uuid()}},
+            ),
+            invalid(
+                "objectType substatement",
+                {"object": lambda c: {**sub_statement(c), "objectType": "substatement"}},
+            ),
             invalid("interactionType Choice", {"object.definition.interactionType": "Choice"}),
             invalid(
                 "contextAgent objectType ContextAgent",
-                {"context": lambda c: {"contextAgents": [{"objectType": "ContextAgent", "agent": c.agent()}]}},
+                {
+                    "context": lambda c: {
+                        "contextAgents": [{"objectType": "ContextAgent", "agent": c.agent()}]
+                    }
+                },
                 versions=V2,
             ),
         ],
@@ -165,14 +188,20 @@ def reject_unknown_property(ctx: Context) -> None:
                 "account.foo",
                 {"actor": {"account": {"homePage": "http://example.org", "name": "a", "foo": "b"}}},
             ),
-            invalid("StatementRef.definition", {"object": {"objectType": "StatementRef", "id": ctx.uuid(), "definition": {}}}),
+            invalid(
+                "StatementRef.definition",
+                {"object": {"objectType": "StatementRef", "id": ctx.uuid(), "definition": {}}},
+            ),
             invalid("SubStatement.foo", {"object": lambda c: sub_statement(c, foo="bar")}),
-            invalid("interaction component.foo", {
-                "object.definition": {
-                    "interactionType": "choice",
-                    "choices": [{"id": "a", "description": {"en-US": "A"}, "foo": 1}],
-                }
-            }),
+            invalid(
+                "interaction component.foo",
+                {
+                    "object.definition": {
+                        "interactionType": "choice",
+                        "choices": [{"id": "a", "description": {"en-US": "A"}, "foo": 1}],
+                    }
+                },
+            ),
         ],
     )
 
@@ -188,11 +217,16 @@ def reject_iri_without_scheme(ctx: Context) -> None:
         [
             valid("IRI with non-ASCII characters", {"verb.id": "http://example.com/فعل/خواندن"}),
             valid("urn activity id", {"object.id": lambda c: "urn:uuid:" + c.uuid()}),
-            valid("tag activity id", {"object.id": lambda c: f"tag:conformance.example.org,2024:{c.uuid()}"}),
+            valid(
+                "tag activity id",
+                {"object.id": lambda c: f"tag:conformance.example.org,2024:{c.uuid()}"},
+            ),
             invalid("verb id without scheme", {"verb.id": "tested"}),
             invalid("activity id without scheme", {"object.id": "activities/1"}),
             invalid("activity type without scheme", {"object.definition.type": "course"}),
-            invalid("moreInfo without scheme", {"object.definition.moreInfo": "www.example.org/info"}),
+            invalid(
+                "moreInfo without scheme", {"object.definition.moreInfo": "www.example.org/info"}
+            ),
             invalid("extension key without scheme", {"result": {"extensions": {"duration-ms": 5}}}),
             invalid(
                 "account homePage without scheme",
@@ -217,7 +251,7 @@ def statement_id_uuid(ctx: Context) -> None:
         ctx,
         [
             valid("random UUID", {"id": lambda c: c.uuid()}),
-            valid("version 1 UUID", {"id": lambda c: _uuid1()}),
+            valid("version 1 UUID", {"id": lambda c: str(uuid.uuid1())}),
             invalid("not a UUID", {"id": "1234"}),
             invalid("non-hex UUID", {"id": "zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz"}),
             invalid("UUID without hyphens", {"id": lambda c: c.uuid().replace("-", "")}),
@@ -226,9 +260,3 @@ def statement_id_uuid(ctx: Context) -> None:
             invalid("UUID too long", {"id": lambda c: c.uuid() + "0"}),
         ],
     )
-
-
-def _uuid1() -> str:
-    import uuid
-
-    return str(uuid.uuid1())

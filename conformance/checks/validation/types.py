@@ -151,13 +151,31 @@ def attachment_object(ctx: Context) -> None:
     "The LRS MUST NOT reject a Statement based on the values of the extensions map",
 )
 def extension_values_any(ctx: Context) -> None:
-    values: list[Any] = [None, 0, -1.5, "", "text", True, [], [1, "a", None], {}, {"deep": {"er": [{}]}}]
+    values: list[Any] = [
+        None,
+        0,
+        -1.5,
+        "",
+        "text",
+        True,
+        [],
+        [1, "a", None],
+        {},
+        {"deep": {"er": [{}]}},
+    ]
     examples = [
         valid(f"result extension value {value!r}", {"result": {"extensions": {EXT + "v": value}}})
         for value in values
     ]
-    examples.append(valid("context extension with empty key object", {"context": {"extensions": {EXT + "o": {"": 1}}}}))
-    examples.append(valid("activity extension list", {"object.definition.extensions": {EXT + "l": [[], {}]}}))
+    examples.append(
+        valid(
+            "context extension with empty key object",
+            {"context": {"extensions": {EXT + "o": {"": 1}}}},
+        )
+    )
+    examples.append(
+        valid("activity extension list", {"object.definition.extensions": {EXT + "l": [[], {}]}})
+    )
     check_examples(ctx, examples)
 
 
@@ -172,7 +190,9 @@ def extension_keys_iri(ctx: Context) -> None:
         [
             invalid("result extension key 'score'", {"result": {"extensions": {"score": 1}}}),
             invalid("context extension key ''", {"context": {"extensions": {"": 1}}}),
-            invalid("activity extension key 'level'", {"object.definition.extensions": {"level": 1}}),
+            invalid(
+                "activity extension key 'level'", {"object.definition.extensions": {"level": 1}}
+            ),
             invalid("extensions as array", {"result": {"extensions": [1]}}),
         ],
     )
@@ -190,7 +210,9 @@ def language_map_keys(ctx: Context) -> None:
     examples = [valid(f"key {k!r}", {"verb.display": {k: "tested"}}) for k in good]
     examples += [invalid(f"key {k!r}", {"verb.display": {k: "tested"}}) for k in bad]
     examples.append(invalid("bad key in activity name", {"object.definition.name": {"en-": "x"}}))
-    examples.append(invalid("bad key in attachment display", {"attachments": [_attachment(display={"e": "x"})]}))
+    examples.append(
+        invalid("bad key in attachment display", {"attachments": [_attachment(display={"e": "x"})]})
+    )
     check_examples(ctx, examples)
 
 
@@ -239,4 +261,21 @@ def _check_utc(ctx: Context) -> None:
     expect(
         isinstance(returned, str) and (returned.endswith(("Z", "z", "+00:00"))),
         f"timestamp came back not in UTC: {returned!r}",
+    )
+
+
+@requirement(
+    "Data 4.5",
+    "timestamp-precision",
+    "A Timestamp MUST preserve precision to at least milliseconds (it MAY be truncated or rounded "
+    "beyond)",
+)
+def timestamp_precision(ctx: Context) -> None:
+    statement_id = ctx.uuid()
+    ctx.lrs.store(ctx.statement(id=statement_id, timestamp="2015-11-18T12:17:00.123456Z"))
+    returned = ctx.lrs.fetch_statement(statement_id).get("timestamp")
+    moment = need_timestamp(returned, "timestamp")
+    sent = datetime(2015, 11, 18, 12, 17, 0, 123456, tzinfo=UTC)
+    expect(
+        abs((moment - sent).total_seconds()) < 0.001, f"timestamp .123456 came back as {returned!r}"
     )

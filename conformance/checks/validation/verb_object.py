@@ -101,23 +101,69 @@ def _interaction(kind: str, **extra: object) -> dict[str, object]:
     "array of strings; interaction components have a string id and a Language Map description",
 )
 def interaction_type(ctx: Context) -> None:
-    choices = [{"id": "a", "description": {"en-US": "A"}}, {"id": "b", "description": {"en-US": "B"}}]
+    choices = [
+        {"id": "a", "description": {"en-US": "A"}},
+        {"id": "b", "description": {"en-US": "B"}},
+    ]
     kinds = ["true-false", "fill-in", "long-fill-in", "numeric", "other"]
-    examples = [valid(f"interactionType {k}", {"object.definition": _interaction(k)}) for k in kinds]
+    examples = [
+        valid(f"interactionType {k}", {"object.definition": _interaction(k)}) for k in kinds
+    ]
     examples += [
-        valid("choice with choices", {"object.definition": _interaction("choice", choices=choices, correctResponsesPattern=["a[,]b"])}),
-        valid("sequencing with choices", {"object.definition": _interaction("sequencing", choices=choices)}),
+        valid(
+            "choice with choices",
+            {
+                "object.definition": _interaction(
+                    "choice", choices=choices, correctResponsesPattern=["a[,]b"]
+                )
+            },
+        ),
+        valid(
+            "sequencing with choices",
+            {"object.definition": _interaction("sequencing", choices=choices)},
+        ),
         valid("likert with scale", {"object.definition": _interaction("likert", scale=choices)}),
-        valid("matching with source and target", {"object.definition": _interaction("matching", source=choices, target=choices)}),
-        valid("performance with steps", {"object.definition": _interaction("performance", steps=choices)}),
-        valid("empty correctResponsesPattern", {"object.definition": _interaction("true-false", correctResponsesPattern=[])}),
+        valid(
+            "matching with source and target",
+            {"object.definition": _interaction("matching", source=choices, target=choices)},
+        ),
+        valid(
+            "performance with steps",
+            {"object.definition": _interaction("performance", steps=choices)},
+        ),
+        valid(
+            "empty correctResponsesPattern",
+            {"object.definition": _interaction("true-false", correctResponsesPattern=[])},
+        ),
         invalid("unknown interactionType", {"object.definition": _interaction("multiple-choice")}),
-        invalid("correctResponsesPattern as string", {"object.definition": _interaction("fill-in", correctResponsesPattern="x")}),
-        invalid("correctResponsesPattern of numbers", {"object.definition": _interaction("numeric", correctResponsesPattern=[4])}),
-        invalid("component without id", {"object.definition": _interaction("choice", choices=[{"description": {"en-US": "A"}}])}),
-        invalid("component id as number", {"object.definition": _interaction("choice", choices=[{"id": 1}])}),
-        invalid("component description as string", {"object.definition": _interaction("likert", scale=[{"id": "a", "description": "A"}])}),
-        invalid("choices not an array", {"object.definition": _interaction("choice", choices={"id": "a"})}),
+        invalid(
+            "correctResponsesPattern as string",
+            {"object.definition": _interaction("fill-in", correctResponsesPattern="x")},
+        ),
+        invalid(
+            "correctResponsesPattern of numbers",
+            {"object.definition": _interaction("numeric", correctResponsesPattern=[4])},
+        ),
+        invalid(
+            "component without id",
+            {
+                "object.definition": _interaction(
+                    "choice", choices=[{"description": {"en-US": "A"}}]
+                )
+            },
+        ),
+        invalid(
+            "component id as number",
+            {"object.definition": _interaction("choice", choices=[{"id": 1}])},
+        ),
+        invalid(
+            "component description as string",
+            {"object.definition": _interaction("likert", scale=[{"id": "a", "description": "A"}])},
+        ),
+        invalid(
+            "choices not an array",
+            {"object.definition": _interaction("choice", choices={"id": "a"})},
+        ),
     ]
     check_examples(ctx, examples)
 
@@ -128,12 +174,20 @@ def interaction_type(ctx: Context) -> None:
     "Within an array of interaction components, all id values MUST be distinct",
 )
 def interaction_component_ids_distinct(ctx: Context) -> None:
-    twice = [{"id": "a", "description": {"en-US": "A"}}, {"id": "a", "description": {"en-US": "A again"}}]
+    twice = [
+        {"id": "a", "description": {"en-US": "A"}},
+        {"id": "a", "description": {"en-US": "A again"}},
+    ]
     check_examples(
         ctx,
         [
-            invalid("choice ids repeated", {"object.definition": _interaction("choice", choices=twice)}),
-            invalid("steps ids repeated", {"object.definition": _interaction("performance", steps=twice)}),
+            invalid(
+                "choice ids repeated", {"object.definition": _interaction("choice", choices=twice)}
+            ),
+            invalid(
+                "steps ids repeated",
+                {"object.definition": _interaction("performance", steps=twice)},
+            ),
         ],
     )
 
@@ -169,10 +223,18 @@ def statementref_form(ctx: Context) -> None:
         [
             valid("StatementRef to an unknown statement", {"object": statement_ref}),
             invalid("StatementRef without id", {"object": {"objectType": "StatementRef"}}),
-            invalid("StatementRef id not a UUID", {"object": {"objectType": "StatementRef", "id": "statement-1"}}),
+            invalid(
+                "StatementRef id not a UUID",
+                {"object": {"objectType": "StatementRef", "id": "statement-1"}},
+            ),
             invalid(
                 "StatementRef id an IRI",
-                {"object": {"objectType": "StatementRef", "id": "http://conformance.example.org/s/1"}},
+                {
+                    "object": {
+                        "objectType": "StatementRef",
+                        "id": "http://conformance.example.org/s/1",
+                    }
+                },
             ),
         ],
     )
@@ -192,7 +254,13 @@ def substatement_valid(ctx: Context) -> None:
             valid("SubStatement of a StatementRef", {"object": with_sub(object=statement_ref)}),
             valid(
                 "SubStatement with result, context and future timestamp",
-                {"object": with_sub(result={"completion": True}, context={"registration": ctx.uuid()}, timestamp="2099-01-01T00:00:00.000Z")},
+                {
+                    "object": with_sub(
+                        result={"completion": True},
+                        context={"registration": ctx.uuid()},
+                        timestamp="2099-01-01T00:00:00.000Z",
+                    )
+                },
             ),
             invalid("SubStatement without verb", {"object": with_sub(verb=DROP)}),
             invalid("SubStatement without actor", {"object": with_sub(actor=DROP)}),
@@ -214,7 +282,9 @@ def substatement_forbidden_properties(ctx: Context) -> None:
         ctx,
         [
             invalid("SubStatement with id", {"object": with_sub(id=lambda c: c.uuid())}),
-            invalid("SubStatement with stored", {"object": with_sub(stored="2020-01-01T00:00:00.000Z")}),
+            invalid(
+                "SubStatement with stored", {"object": with_sub(stored="2020-01-01T00:00:00.000Z")}
+            ),
             invalid("SubStatement with version", {"object": with_sub(version="1.0.0")}),
             invalid("SubStatement with authority", {"object": with_sub(authority=agent)}),
         ],
@@ -227,7 +297,9 @@ def substatement_forbidden_properties(ctx: Context) -> None:
     "A SubStatement MUST NOT contain a SubStatement of its own",
 )
 def substatement_not_nested(ctx: Context) -> None:
-    check_examples(ctx, [invalid("nested SubStatement", {"object": with_sub(object=sub_statement)})])
+    check_examples(
+        ctx, [invalid("nested SubStatement", {"object": with_sub(object=sub_statement)})]
+    )
 
 
 @requirement(

@@ -1,0 +1,1 @@
+"""Communication 2.1: the Statement resource."""
