@@ -31,8 +31,8 @@ run: $(RUN_STAMP)
 	$(BIN)/lrs serve
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check lrs tests bench
-	$(BIN)/ruff format --check lrs tests bench
+	$(BIN)/ruff check lrs analytics conformance tests bench
+	$(BIN)/ruff format --check lrs analytics conformance tests bench
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy

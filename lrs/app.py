@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
 async def _lrs_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LRSError)
-    return json_response(exc.body(), exc.status)
+    headers = {"Retry-After": "1"} if exc.status == 503 else None
+    return json_response(exc.body(), exc.status, headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

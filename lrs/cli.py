@@ -188,3 +188,23 @@ def export(tenant: str, since: str | None, until: str | None) -> None:
 
     _run(dump)
     out.flush()
+
+
+class _Analytics(click.Group):
+    """`lrs analytics`, loaded on use: DuckDB and Polars take half a second to import."""
+
+    def _group(self) -> click.Group:
+        from analytics.cli import analytics_group
+
+        return analytics_group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._group().get_command(ctx, cmd_name)
+
+
+main.add_command(
+    _Analytics("analytics", help="Learning analytics on a DuckDB copy of the statements.")
+)

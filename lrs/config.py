@@ -20,7 +20,8 @@ class Settings:
     store: str = _setting(
         "sqlite:///lrs.db",
         "Where statements live: sqlite:///PATH, the embedded store (a relative PATH is under "
-        "the working directory; sqlite:////abs/path for an absolute one).",
+        "the working directory; sqlite:////abs/path for an absolute one), or "
+        "mongodb://HOST:PORT/DBNAME (also mongodb+srv://, e.g. Atlas) for MongoDB.",
     )
     host: str = _setting("127.0.0.1", "Interface `lrs serve` listens on.")
     port: int = _setting(8080, "Port `lrs serve` listens on.")
@@ -39,6 +40,11 @@ class Settings:
     access_log: bool = _setting(True, "Log one line per request.")
     credential_cache_seconds: float = _setting(
         2.0, "How long a verified credential is trusted before it is looked up again."
+    )
+    analytics_db: str = _setting(
+        "analytics.duckdb",
+        "The analytics DuckDB file `lrs analytics` syncs into and queries (relative to the "
+        "working directory).",
     )
 
     @classmethod

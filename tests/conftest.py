@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -62,13 +63,82 @@ def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("lrs serve did not start")
 
 
+def start_mongodb(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """SecantusDB, a MongoDB wire-protocol server in Python, on a free port of 127.0.0.1."""
+    port = free_port()
+    log = home / "secantus.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "secantus",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--storage-path",
+                str(home / "data"),
+                "--log-level",
+                "WARNING",
+            ],
+            stdout=out,
+            stderr=out,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"SecantusDB exited: {log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("SecantusDB did not start")
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def mongodb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URI of a MongoDB server: LRS_TEST_MONGODB_URI, or SecantusDB started here."""
+    given = os.environ.get("LRS_TEST_MONGODB_URI")
+    if given:
+        yield given
+        return
+    process, uri = start_mongodb(tmp_path_factory.mktemp("mongodb"))
+    try:
+        yield uri
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def mongodb_url(server_uri: str, name: str) -> str:
+    """`server_uri` naming the database `name` (unique per run: a real server is shared)."""
+    parts = urlsplit(server_uri)
+    database = f"lrs_test_{name}_{uuid.uuid4().hex[:8]}"
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
+
+
+def store_url(request: pytest.FixtureRequest, kind: str, home: Path, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{home / (name + '.db')}"
+    return mongodb_url(request.getfixturevalue("mongodb_server"), name)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "mongodb"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("lrs")
     port = free_port()
     env = {
         **os.environ,
-        "LRS_STORE": f"sqlite:///{home / 'lrs.db'}",
+        "LRS_STORE": store_url(request, request.param, home, "lrs"),
         "LRS_HOST": "127.0.0.1",
         "LRS_PORT": str(port),
         "LRS_MAX_BODY_BYTES": str(MAX_BODY),
@@ -90,7 +160,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         done = subprocess.run([*LRS, *args], env=env, capture_output=True, check=True)
         made = json.loads(done.stdout)
         credentials[name] = (made["key"], made["secret"])
-    process = start_server(env, home / "server.log")
+    for attempt in range(3):
+        try:
+            process = start_server(env, home / "server.log")
+            break
+        except RuntimeError as exc:  # the free port was taken meanwhile: another one
+            if "address already in use" not in str(exc) or attempt == 2:
+                raise
+            port = free_port()
+            env["LRS_PORT"] = str(port)
     try:
         yield Server(f"http://127.0.0.1:{port}/xapi", env, credentials)
     finally:

@@ -16,7 +16,13 @@ def open_store(url: str) -> Store:
         from lrs.store.sqlite import SQLiteStore
 
         return SQLiteStore(url)
-    raise ValueError(f"unsupported store URL {url!r}: expected sqlite:///PATH")
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        from lrs.store.mongo import MongoStore
+
+        return MongoStore(url)
+    raise ValueError(
+        f"unsupported store URL {url!r}: expected sqlite:///PATH or mongodb://HOST/DBNAME"
+    )
 
 
 __all__ = [

@@ -1,0 +1,112 @@
+"""The analytics DuckDB file: its schema, and connections to it.
+
+Every time is UTC (`TimeZone` is set to UTC on each connection); timestamps are stored as
+naive TIMESTAMP values in UTC with microsecond precision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sync_state (
+    source VARCHAR PRIMARY KEY,   -- the store the rows come from (its URL)
+    last_seq BIGINT NOT NULL,     -- the watermark: every statement with seq <= it is here
+    synced_at TIMESTAMP NOT NULL,
+    schema_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS statements (
+    seq BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    stored TIMESTAMP NOT NULL,
+    "timestamp" TIMESTAMP,
+    voided BOOLEAN NOT NULL,
+    voids VARCHAR,
+    actor_key VARCHAR,
+    actor_name VARCHAR,
+    actor_type VARCHAR,
+    verb_id VARCHAR,
+    object_id VARCHAR,
+    object_type VARCHAR,
+    object_definition_type VARCHAR,
+    registration VARCHAR,
+    session_id VARCHAR,
+    success BOOLEAN,
+    completion BOOLEAN,
+    score_scaled DOUBLE,
+    score_raw DOUBLE,
+    duration_s DOUBLE,
+    response VARCHAR,
+    parent_ids VARCHAR[],
+    grouping_ids VARCHAR[],
+    category_ids VARCHAR[],
+    other_ids VARCHAR[],
+    competency_ids VARCHAR[],
+    context_extensions JSON,
+    result_extensions JSON
+);
+CREATE OR REPLACE VIEW live_statements AS
+    SELECT * FROM statements WHERE NOT voided AND voids IS NULL;
+"""
+
+# Macros live in the temp schema of each connection: nothing to migrate in the file.
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO lrs_mbox_key(m) AS (
+    CASE
+        WHEN instr(m, ':') = 0 THEN 'mbox:' || m
+        WHEN instr(substr(m, instr(m, ':') + 1), '@') = 0
+            THEN 'mbox:' || lower(substr(m, 1, instr(m, ':') - 1)) || ':'
+                 || substr(m, instr(m, ':') + 1)
+        ELSE 'mbox:' || lower(substr(m, 1, instr(m, ':') - 1)) || ':'
+             || substr(m, instr(m, ':') + 1,
+                       length(m) - instr(m, ':') - instr(reverse(m), '@'))
+             || '@' || lower(substr(m, length(m) - instr(reverse(m), '@') + 2))
+    END
+);
+-- Seconds in the parts of an ISO 8601 duration (the struct `duration_parts` makes).
+CREATE OR REPLACE TEMP MACRO lrs_duration_parts_s(p) AS (
+    coalesce(try_cast(nullif(replace(p.y, ',', '.'), '') AS DOUBLE), 0) * 31536000
+    + coalesce(try_cast(nullif(replace(p.mo, ',', '.'), '') AS DOUBLE), 0) * 2592000
+    + coalesce(try_cast(nullif(replace(p.w, ',', '.'), '') AS DOUBLE), 0) * 604800
+    + coalesce(try_cast(nullif(replace(p.d, ',', '.'), '') AS DOUBLE), 0) * 86400
+    + coalesce(try_cast(nullif(replace(p.h, ',', '.'), '') AS DOUBLE), 0) * 3600
+    + coalesce(try_cast(nullif(replace(p.mi, ',', '.'), '') AS DOUBLE), 0) * 60
+    + coalesce(try_cast(nullif(replace(p.s, ',', '.'), '') AS DOUBLE), 0)
+);
+"""
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+DURATION_PATTERN = (
+    rf"^P(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
+    rf"(?:T(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$"
+)
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the analytics file, with the schema created (unless read-only)."""
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    if not read_only:
+        con.execute(SCHEMA)
+    con.execute(MACROS)
+    return con
+
+
+def duration_parts(expression: str) -> str:
+    """SQL for the parts of the ISO 8601 duration in `expression` (NULL if it is not one).
+
+    Years count 365 days and months 30: xAPI durations are spans of activity, not calendar
+    arithmetic, and the LRS never sees a month-long one in practice.
+    """
+    names = "['y', 'mo', 'w', 'd', 'h', 'mi', 's']"
+    return (
+        f"CASE WHEN regexp_full_match({expression}, '{DURATION_PATTERN}') "
+        f"THEN regexp_extract({expression}, '{DURATION_PATTERN}', {names}) END"
+    )

@@ -1,0 +1,98 @@
+"""Analytics benchmark: sync speed and derivation time on generated statements.
+
+    python -m bench.analytics [--count 1000000] [--dir /tmp/lrs-bench-analytics]
+
+Loads `count` statements of bench.statements into an embedded store in DIR (kept, so a
+second run reuses it), then measures: a full sync into a fresh DuckDB file, an incremental
+sync of the last 10,000 statements (on the run that loads them), and each
+derivation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import analytics
+from bench.statements import statements
+from lrs.store.sqlite import SQLiteStore
+from lrs.xapi.prepare import prepare
+from lrs.xapi.validate import validate_statement
+from lrs.xapi.versions import XAPIVersion
+
+V2 = XAPIVersion("2.0.0")
+AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.invalid", "name": "b"}}
+INCREMENT = 10_000
+
+
+def stored_count(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM statements").fetchone()
+    return int(count)
+
+
+async def load(path: Path, start: int, stop: int) -> None:
+    store = SQLiteStore(f"sqlite:///{path}")
+    await store.open()
+    try:
+        batch = []
+        for s in statements(start, stop):
+            batch.extend(prepare([validate_statement(s, V2)], V2, AUTHORITY))
+            if len(batch) == 1000:
+                await store.save_statements("default", batch, {})
+                batch = []
+        if batch:
+            await store.save_statements("default", batch, {})
+    finally:
+        await store.close()
+
+
+def timed(label: str, work: object) -> None:
+    assert callable(work)
+    started = time.perf_counter()
+    result = work()
+    rows = getattr(result, "height", "")
+    print(f"{label:<28} {time.perf_counter() - started:8.2f} s  {rows}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/lrs-bench-analytics"))
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    store = args.dir / f"lrs-{args.count}.db"
+    base = args.count - INCREMENT
+    have = stored_count(store)
+    if have < base:
+        print(f"loading {base - have} statements into {store} ...")
+        asyncio.run(load(store, have, base))
+    db = args.dir / f"analytics-{args.count}.duckdb"
+    db.unlink(missing_ok=True)
+    url = f"sqlite:///{store}"
+    full = analytics.sync(url, db)
+    print(
+        f"full sync: {full.statements} statements in {full.seconds:.2f} s = {full.per_second:,.0f}/s"
+    )
+    if stored_count(store) < args.count:
+        asyncio.run(load(store, base, args.count))
+    step = analytics.sync(url, db)
+    print(f"incremental sync: {step.statements} statements in {step.seconds:.2f} s")
+    timed("time_on_task", lambda: analytics.time_on_task(db))
+    timed("click_through", lambda: analytics.click_through(db))
+    timed("skills (course = skill)", lambda: analytics.skills(db, activity_skills=_course_skills()))
+
+
+def _course_skills() -> dict[str, list[str]]:
+    from bench.statements import COURSES, course_id
+
+    return {course_id(n): [slug] for n, (slug, _, _) in enumerate(COURSES)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""analytics.sync: flattening, idempotence, crash safety, voiding."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import importlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import analytics
+from lrs.store.sqlite import SQLiteStore
+from lrs.xapi.prepare import prepare
+from lrs.xapi.validate import validate_statement
+from lrs.xapi.versions import XAPIVersion
+
+# `analytics.sync` is the function; the module is reached by name.
+sync_module = importlib.import_module("analytics.sync")
+V2 = XAPIVersion("2.0.0")
+AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.invalid", "name": "t"}}
+SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+VERB = "http://adlnet.gov/expapi/verbs/"
+
+
+def store_statements(
+    store_path: Path, statements: list[dict[str, Any]], tenant: str = "default"
+) -> None:
+    """Validate, prepare and save statements (one batch each) into an embedded store."""
+
+    async def run() -> None:
+        store = SQLiteStore(f"sqlite:///{store_path}")
+        await store.open()
+        try:
+            for s in statements:
+                valid = validate_statement(copy.deepcopy(s), V2)
+                await store.save_statements(tenant, prepare([valid], V2, AUTHORITY), {})
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
+def statement(
+    verb: str,
+    activity: str,
+    at: str,
+    who: str = "mailto:Ann@Example.ORG",
+    **extra: Any,
+) -> dict[str, Any]:
+    s: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": {"name": "Ann", "mbox": who},
+        "verb": {"id": VERB + verb},
+        "object": {"id": activity},
+        "timestamp": at,
+    }
+    s.update(extra)
+    return s
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_flattens_one_statement(tmp_path: Path) -> None:
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    s = statement(
+        "passed",
+        "https://x.example/au/1",
+        "2024-01-02T10:00:00+02:00",
+        result={
+            "success": True,
+            "completion": True,
+            "score": {"scaled": 0.9, "raw": 9, "min": 0, "max": 10},
+            "duration": "PT1H2M3.5S",
+            "response": "yes",
+            "extensions": {"https://x.example/e": 1},
+        },
+        context={
+            "registration": "AB7E2E43-1D4C-4E8E-9C4B-6F0E4B1F2A3C",
+            "contextActivities": {
+                "parent": [{"id": "https://x.example/course"}],
+                "grouping": [{"id": "https://x.example/program"}],
+                "category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/moveon"}],
+                "other": [
+                    {
+                        "id": "https://x.example/skills/triage",
+                        "definition": {"type": "https://x.example/types/competency"},
+                    }
+                ],
+            },
+            "extensions": {SESSION: "s-1"},
+        },
+    )
+    store_statements(store, [s])
+    report = analytics.sync(f"sqlite:///{store}", db)
+    assert report.statements == 1 and report.last_seq == 1
+    (row,) = rows(
+        db,
+        "SELECT id, tenant, actor_key, actor_name, verb_id, object_id, object_type, "
+        "registration, session_id, strftime(\"timestamp\", '%Y-%m-%dT%H:%M:%S'), success, "
+        "completion, score_scaled, score_raw, duration_s, response, parent_ids, grouping_ids, "
+        "category_ids, other_ids, competency_ids, result_extensions::VARCHAR, voided "
+        "FROM statements",
+    )
+    assert row == (
+        s["id"],
+        "default",
+        "mbox:mailto:Ann@example.org",
+        "Ann",
+        VERB + "passed",
+        "https://x.example/au/1",
+        "Activity",
+        "ab7e2e43-1d4c-4e8e-9c4b-6f0e4b1f2a3c",
+        "s-1",
+        "2024-01-02T08:00:00",
+        True,
+        True,
+        0.9,
+        9.0,
+        3723.5,
+        "yes",
+        ["https://x.example/course"],
+        ["https://x.example/program"],
+        ["https://w3id.org/xapi/cmi5/context/categories/moveon"],
+        ["https://x.example/skills/triage"],
+        ["https://x.example/skills/triage"],
+        '{"https://x.example/e":1}',
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("actor", "key"),
+    [
+        (
+            {"mbox_sha1sum": "EBD31E95054C018B10727CCFFD2EF2EC3A016EE9"},
+            "mbox_sha1sum:ebd31e95054c018b10727ccffd2ef2ec3a016ee9",
+        ),
+        ({"openid": "http://openid.example.org/ann"}, "openid:http://openid.example.org/ann"),
+        (
+            {"account": {"homePage": "http://x.example", "name": "7"}},
+            'account:["http://x.example","7"]',
+        ),
+    ],
+)
+def test_actor_keys_match_the_lrs(tmp_path: Path, actor: dict[str, Any], key: str) -> None:
+    from lrs.xapi.agents import agent_key
+
+    assert agent_key(actor) == key
+    s = statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")
+    s["actor"] = actor
+    store_statements(tmp_path / "lrs.db", [s])
+    analytics.sync(f"sqlite:///{tmp_path / 'lrs.db'}", tmp_path / "a.duckdb")
+    assert rows(tmp_path / "a.duckdb", "SELECT actor_key FROM statements") == [(key,)]
+
+
+def test_sync_is_incremental_and_idempotent(tmp_path: Path) -> None:
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    url = f"sqlite:///{store}"
+    first = [
+        statement("experienced", f"https://x.example/{n}", "2024-01-02T10:00:00Z") for n in range(5)
+    ]
+    store_statements(store, first)
+    assert analytics.sync(url, db, chunk_size=2).statements == 5
+    assert analytics.sync(url, db).statements == 0
+    store_statements(
+        store, [statement("experienced", "https://x.example/9", "2024-01-02T11:00:00Z")]
+    )
+    report = analytics.sync(url, db)
+    assert (report.statements, report.last_seq) == (1, 6)
+    assert rows(db, "SELECT count(*), count(DISTINCT id) FROM statements") == [(6, 6)]
+
+
+def test_a_crash_halfway_loses_and_duplicates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    url = f"sqlite:///{store}"
+    store_statements(
+        store,
+        [
+            statement("experienced", f"https://x.example/{n}", "2024-01-02T10:00:00Z")
+            for n in range(5)
+        ],
+    )
+    calls = 0
+    real = sync_module._update_watermark
+
+    def crash_on_second_chunk(con: duckdb.DuckDBPyConnection, source: str, high: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("power cut")
+        real(con, source, high)
+
+    monkeypatch.setattr(sync_module, "_update_watermark", crash_on_second_chunk)
+    with pytest.raises(RuntimeError, match="power cut"):
+        analytics.sync(url, db, chunk_size=2)
+    assert rows(db, "SELECT count(*) FROM statements") == [(2,)]
+    monkeypatch.setattr(sync_module, "_update_watermark", real)
+    assert analytics.sync(url, db, chunk_size=2).statements == 3
+    assert rows(db, "SELECT count(*), count(DISTINCT id) FROM statements") == [(5, 5)]
+
+
+def _voiding(target: str) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:admin@x.example"},
+        "verb": {"id": VERB + "voided"},
+        "object": {"objectType": "StatementRef", "id": target},
+    }
+
+
+def test_voiding_synced_later_marks_the_target(tmp_path: Path) -> None:
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    url = f"sqlite:///{store}"
+    target = statement("completed", "https://x.example/a", "2024-01-02T10:00:00Z")
+    keep = statement("completed", "https://x.example/b", "2024-01-02T10:00:00Z")
+    store_statements(store, [target, keep])
+    analytics.sync(url, db)
+    store_statements(store, [_voiding(target["id"])])
+    analytics.sync(url, db)
+    assert rows(db, "SELECT object_id FROM live_statements") == [("https://x.example/b",)]
+    assert rows(db, f"SELECT voided FROM statements WHERE id = '{target['id']}'") == [(True,)]
+
+
+def test_voiding_in_the_same_chunk_and_before_the_target(tmp_path: Path) -> None:
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    url = f"sqlite:///{store}"
+    first = statement("completed", "https://x.example/a", "2024-01-02T10:00:00Z")
+    late = statement("completed", "https://x.example/c", "2024-01-02T10:00:00Z")
+    # `late`'s voiding statement arrives before `late` itself.
+    store_statements(store, [first, _voiding(first["id"]), _voiding(late["id"]), late])
+    analytics.sync(url, db, chunk_size=3)
+    assert rows(db, "SELECT count(*) FROM live_statements") == [(0,)]
+
+
+def test_tenants_stay_apart(tmp_path: Path) -> None:
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    store_statements(
+        store, [statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")], "north"
+    )
+    store_statements(
+        store, [statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")], "south"
+    )
+    analytics.sync(f"sqlite:///{store}", db)
+    assert rows(db, "SELECT tenant FROM statements ORDER BY tenant") == [("north",), ("south",)]
+
+
+def test_only_the_embedded_store_is_read(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="embedded store"):
+        analytics.sync("mongodb://localhost/x", tmp_path / "a.duckdb")
