@@ -63,11 +63,13 @@ def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("lrs serve did not start")
 
 
-def start_mongodb(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """SecantusDB, a MongoDB wire-protocol server in Python, on a free port of 127.0.0.1."""
-    port = free_port()
+def start_mongodb(home: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """SecantusDB, a MongoDB wire-protocol server in Python, on 127.0.0.1 (a free port unless
+    given: a restart reuses its port and data)."""
+    port = port or free_port()
+    home.mkdir(parents=True, exist_ok=True)
     log = home / "secantus.log"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
