@@ -14,6 +14,7 @@ import orjson
 
 from lrs.auth import SCOPES, new_credential
 from lrs.config import Settings, documented
+from lrs.errors import LRSError
 from lrs.store import Store, open_store
 from lrs.xapi.versions import XAPIVersion
 
@@ -31,7 +32,10 @@ def _run(work: Callable[[Store], Awaitable[T]]) -> T:
         finally:
             await store.close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except LRSError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 @click.group()
