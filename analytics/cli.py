@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import polars as pl
 
+from analytics.catalog import Catalog, CatalogError, load_catalog
 from analytics.db import connect
 from analytics.derive import click_through, skills, time_on_task
 from analytics.sync import sync
@@ -56,6 +57,21 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 _tenant = click.option("--store", "tenant", default="default", show_default=True)
+_catalog = click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The catalog TOML file (expected durations, skills).",
+)
+
+
+def _load_catalog(path: Path | None) -> Catalog | None:
+    if path is None:
+        return None
+    try:
+        return load_catalog(path)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("analytics")
@@ -89,21 +105,34 @@ def time_on_task_command(tenant: str, idle_cutoff: float, fmt: str, output: Path
 @_tenant
 @click.option("--ratio", default=0.25, show_default=True)
 @click.option("--min-cohort", default=5, show_default=True)
+@_catalog
 @_output_options
 def click_through_command(
-    tenant: str, ratio: float, min_cohort: int, fmt: str, output: Path | None
+    tenant: str,
+    ratio: float,
+    min_cohort: int,
+    catalog_path: Path | None,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Completions much faster than expected, each with its reason."""
-    frame = click_through(_db(), tenant, ratio=ratio, min_cohort=min_cohort)
+    catalog = _load_catalog(catalog_path)
+    expected = catalog.expected_seconds() if catalog is not None else None
+    frame = click_through(
+        _db(), tenant, expected_seconds=expected, ratio=ratio, min_cohort=min_cohort
+    )
     _write(frame, fmt, output)
 
 
 @analytics_group.command("skills")
 @_tenant
+@_catalog
 @_output_options
-def skills_command(tenant: str, fmt: str, output: Path | None) -> None:
+def skills_command(tenant: str, catalog_path: Path | None, fmt: str, output: Path | None) -> None:
     """Evidence per learner and skill."""
-    _write(skills(_db(), tenant), fmt, output)
+    catalog = _load_catalog(catalog_path)
+    mapping = catalog.activity_skills() if catalog is not None else None
+    _write(skills(_db(), tenant, activity_skills=mapping), fmt, output)
 
 
 @analytics_group.command("sql")

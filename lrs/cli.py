@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 import orjson
@@ -38,7 +39,27 @@ def _run(work: Callable[[Store], Awaitable[T]]) -> T:
         raise click.ClickException(exc.message) from exc
 
 
-@click.group()
+class _Commands(click.Group):
+    """The `lrs` group, whose analytics commands are imported only when used: DuckDB and
+    Polars take half a second to import, which `lrs serve` and the rest need not pay."""
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {
+        "analytics": ("analytics.cli", "analytics_group"),
+        "simulate": ("analytics.simulate", "simulate"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, name = self.lazy[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """An xAPI Learning Record Store. Settings come from LRS_* environment variables."""
 
@@ -192,23 +213,3 @@ def export(tenant: str, since: str | None, until: str | None) -> None:
 
     _run(dump)
     out.flush()
-
-
-class _Analytics(click.Group):
-    """`lrs analytics`, loaded on use: DuckDB and Polars take half a second to import."""
-
-    def _group(self) -> click.Group:
-        from analytics.cli import analytics_group
-
-        return analytics_group
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return self._group().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self._group().get_command(ctx, cmd_name)
-
-
-main.add_command(
-    _Analytics("analytics", help="Learning analytics on a DuckDB copy of the statements.")
-)
