@@ -21,6 +21,7 @@ from lrs.api import (
     activity_profile,
     agent_profile,
     agents,
+    analytics,
     state,
     statements,
 )
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             await opened.close()
 
     routes = [
+        # Outside the xAPI base path: no version header to negotiate (see lrs/api/analytics.py).
+        Mount("/analytics", routes=analytics.routes()),
         Mount(
             settings.base_path,
             routes=[
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 ),
                 Route("/agents/profile", agent_profile.endpoint.handle, methods=DOCUMENT_METHODS),
             ],
-        )
+        ),
     ]
     return Starlette(
         routes=routes,

@@ -28,6 +28,7 @@ SCOPES = (
     "profile",
     "all/read",
     "all",
+    "analytics",
 )
 
 # What each kind of access accepts. `statements/read/mine` reads only statements the
@@ -39,6 +40,14 @@ STATE_READ = frozenset({"state", "all/read", "all"})
 PROFILE_WRITE = frozenset({"profile", "all"})
 PROFILE_READ = frozenset({"profile", "all/read", "all"})
 DEFINE_READ = frozenset({"define", "statements/read", "all/read", "all"})
+# Not an xAPI scope: the derived learner figures under /analytics/ (time-on-task,
+# click-through flags, skill evidence). `all` and `all/read` deliberately do NOT grant it.
+# They are the xAPI scopes handed to LMSs, content players and integrations, which need the
+# statements, not a profile of every learner in the store; learner analytics serve the
+# learners' development, not surveillance, so reading them must be granted on purpose and
+# is visible as such in `lrs credentials list` (and every read is recorded, see
+# lrs/api/analytics.py).
+ANALYTICS_READ = frozenset({"analytics"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,11 @@ class Settings:
         "The analytics DuckDB file `lrs analytics` syncs into and queries (relative to the "
         "working directory).",
     )
+    analytics_audit_log: str = _setting(
+        "analytics-access.log",
+        "Append-only log of every request to /analytics/ (who, when, what, how many rows), "
+        "one JSON object a line (relative to the working directory).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
