@@ -46,6 +46,8 @@ class _Commands(click.Group):
     lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "analytics": ("analytics.cli", "analytics_group"),
         "simulate": ("analytics.simulate", "simulate"),
+        "risk": ("analytics.scoring_cli", "risk"),
+        "proficiency": ("analytics.scoring_cli", "proficiency"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

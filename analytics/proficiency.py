@@ -1,0 +1,319 @@
+"""Proficiency per learner and skill: a Beta-Bernoulli posterior over answer-level evidence.
+
+The model: each learner has, per skill, an unknown rate `p` of answering its questions
+right; each answer is a Bernoulli draw of `p`. With the uniform prior Beta(1, 1) (it says
+nothing: two pseudo-answers, one right, one wrong), `s` right and `f` wrong answers give the
+posterior Beta(1 + s, 1 + f): its mean is the estimate and its central 80% interval the
+uncertainty. A learner **masters** a skill when P(p >= 0.8 | evidence) >= 0.8: more likely
+than four in five to answer at least four in five right. From nothing, that takes 7 right
+answers in a row; one wrong answer costs 5 more right ones.
+
+Why not Bayesian Knowledge Tracing: BKT needs four parameters per skill (prior knowledge,
+learning, slip, guess) that nobody has fitted for a hospital's question bank, and fixed
+guesses of them would drive the estimate more than the evidence does on the handful of
+answers a learner gives per skill. The Beta posterior has one assumption (the prior), an
+uncertainty that shrinks visibly with evidence, and integer parameters, so its tail is an
+exact binomial sum (no numerical library needed). It ignores learning over time; recency is
+reported (last evidence) rather than modelled.
+
+Evidence: `answered` statements with a `result.success`, tagged to a skill by a
+competency in their context or by the catalog (the question, its AU, or the AU's parent or
+grouping). Completions, passes and satisfactions never count: completing content is not
+evidence of mastering it. A right answer inside an AU that the learner completed as a
+click-through (far faster than it can be read) is not counted either: it cannot be told
+from a guess; a wrong one still counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from analytics.catalog import Catalog, Roster
+from analytics.derive import click_through
+from analytics.risk import WAIVED, activity_evidence, as_of_connection, parts_of
+
+ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
+PRIOR = (1.0, 1.0)  # Beta(alpha, beta): uniform
+MASTERY_RATE = 0.8
+CONFIDENCE = 0.8
+INTERVAL = 0.8  # central credible interval reported
+TESTED_OUT = "Tested Out"
+CMI5_REASON = "https://w3id.org/xapi/cmi5/result/extensions/reason"
+
+
+def p_above(successes: int, failures: int, rate: float = MASTERY_RATE) -> float:
+    """P(p > rate) under Beta(1 + successes, 1 + failures): for integer parameters the
+    Beta tail equals a binomial one, P(Binomial(s + f + 1, rate) <= s)."""
+    n = successes + failures + 1
+    return sum(math.comb(n, k) * rate**k * (1 - rate) ** (n - k) for k in range(successes + 1))
+
+
+def beta_quantile(successes: int, failures: int, q: float) -> float:
+    """The q-quantile of Beta(1 + successes, 1 + failures), by bisection on its CDF."""
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if 1.0 - p_above(successes, failures, mid) < q:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def more_successes_needed(successes: int, failures: int, limit: int = 100) -> int | None:
+    """How many more right answers in a row reach mastery (0: mastered already)."""
+    for extra in range(limit + 1):
+        if p_above(successes + extra, failures) >= CONFIDENCE:
+            return extra
+    return None
+
+
+def answer_evidence(
+    con: duckdb.DuckDBPyConnection,
+    activity_skills: Mapping[str, Sequence[str]],
+    tenant: str | None,
+    expected_seconds: Mapping[str, float],
+) -> pl.DataFrame:
+    """learner, skill, id, ts, success, trusted: one row per answer and skill it is
+    evidence of; `trusted` is false for a right answer in a click-through AU."""
+    pairs = [(a, s) for a, names in activity_skills.items() for s in names]
+    con.register(
+        "prof_skills",
+        pa.table(
+            {
+                "activity": pa.array([a for a, _ in pairs], pa.string()),
+                "skill": pa.array([s for _, s in pairs], pa.string()),
+            }
+        ),
+    )
+    flagged = click_through(con, tenant, expected_seconds=expected_seconds).filter(
+        pl.col("flagged")
+    )
+    con.register(
+        "prof_flagged",
+        pa.table(
+            {
+                "learner": pa.array(flagged["learner"].to_list(), pa.string()),
+                "activity": pa.array(flagged["activity"].to_list(), pa.string()),
+            }
+        ),
+    )
+    clause = "AND tenant = $tenant" if tenant is not None else ""
+    params = {"tenant": tenant} if tenant is not None else None
+    try:
+        frame: pl.DataFrame = con.sql(
+            f"""
+WITH e AS (
+    SELECT actor_key AS learner, id, "timestamp" AS ts, success, competency_ids,
+           list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids)))
+               AS related
+    FROM live_statements
+    WHERE actor_key IS NOT NULL AND success IS NOT NULL AND verb_id = '{ANSWERED}' {clause}
+), suspect AS (
+    SELECT DISTINCT e.id FROM (SELECT learner, id, unnest(related) AS activity FROM e) AS e
+    JOIN prof_flagged USING (learner, activity)
+), tagged AS (
+    SELECT learner, id, ts, success, unnest(competency_ids) AS skill FROM e
+    UNION
+    SELECT e.learner, e.id, e.ts, e.success, k.skill
+    FROM (SELECT learner, id, ts, success, unnest(related) AS activity FROM e) AS e
+    JOIN prof_skills AS k USING (activity)
+)
+SELECT learner, skill, id, ts, success,
+       NOT (success AND id IN (SELECT id FROM suspect)) AS trusted
+FROM tagged ORDER BY learner, skill, ts, id
+""",
+            params=params,
+        ).pl()
+    finally:
+        con.unregister("prof_skills")
+        con.unregister("prof_flagged")
+    return frame
+
+
+def _skills_of(catalog: Catalog) -> dict[str, list[str]]:
+    return catalog.activity_skills()
+
+
+def proficiency(
+    db: str | Path,
+    catalog: Catalog,
+    as_of: date | datetime,
+    tenant: str | None = "default",
+    roster: Roster | None = None,
+    unit: str | None = None,
+) -> pl.DataFrame:
+    """One row per learner and skill with evidence: counts, posterior mean, the 80%
+    credible interval, P(mastery), mastered, and the right answers still needed."""
+    con = as_of_connection(db, as_of)
+    try:
+        evidence = answer_evidence(con, _skills_of(catalog), tenant, catalog.expected_seconds())
+    finally:
+        con.close()
+    return _summarise(evidence, roster, unit)
+
+
+def _summarise(evidence: pl.DataFrame, roster: Roster | None, unit: str | None) -> pl.DataFrame:
+    counted = (
+        evidence.group_by("learner", "skill")
+        .agg(
+            (pl.col("success") & pl.col("trusted")).sum().cast(pl.Int64).alias("successes"),
+            (~pl.col("success")).sum().cast(pl.Int64).alias("failures"),
+            (~pl.col("trusted")).sum().cast(pl.Int64).alias("untrusted"),
+            pl.col("ts").max().alias("last_at"),
+            pl.col("id").alias("statement_ids"),
+        )
+        .sort("learner", "skill")
+    )
+    rows = []
+    for s, f in counted.select("successes", "failures").rows():
+        a, b = PRIOR[0] + s, PRIOR[1] + f
+        tail = (1 - INTERVAL) / 2
+        p = p_above(s, f)
+        rows.append(
+            (
+                a / (a + b),
+                beta_quantile(s, f, tail),
+                beta_quantile(s, f, 1 - tail),
+                p,
+                p >= CONFIDENCE,
+                more_successes_needed(s, f),
+            )
+        )
+    stats = pl.DataFrame(
+        rows,
+        schema={
+            "mean": pl.Float64,
+            "lower": pl.Float64,
+            "upper": pl.Float64,
+            "p_mastery": pl.Float64,
+            "mastered": pl.Boolean,
+            "more_successes_needed": pl.Int64,
+        },
+        orient="row",
+    )
+    out = pl.concat([counted, stats], how="horizontal").with_columns(
+        (pl.col("successes") + pl.col("failures")).alias("evidence")
+    )
+    if roster is not None:
+        out = (
+            roster.frame()
+            .select("learner", "name", "unit", "role")
+            .join(out, on="learner", how="inner")
+        )
+        if unit is not None:
+            out = out.filter(pl.col("unit") == unit)
+    return out.select(
+        *(c for c in ("learner", "name", "unit", "role") if c in out.columns),
+        "skill",
+        "evidence",
+        "successes",
+        "failures",
+        "untrusted",
+        "mean",
+        "lower",
+        "upper",
+        "p_mastery",
+        "mastered",
+        "more_successes_needed",
+        "last_at",
+        "statement_ids",
+    )
+
+
+def near_ready(frame: pl.DataFrame, skill: str, limit: int | None = None) -> pl.DataFrame:
+    """Learners closest to mastering `skill` (from a `proficiency` frame) who have not yet:
+    fewest right answers still needed first, then the highest P(mastery)."""
+    out = frame.filter((pl.col("skill") == skill) & ~pl.col("mastered")).sort(
+        ["more_successes_needed", "p_mastery"], descending=[False, True], nulls_last=True
+    )
+    return out.head(limit) if limit is not None else out
+
+
+def test_out_candidates(
+    db: str | Path,
+    catalog: Catalog,
+    roster: Roster,
+    as_of: date | datetime,
+    tenant: str | None = "default",
+    unit: str | None = None,
+    frame: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Learners who master every skill of a requirement of theirs that they have not
+    completed: each a suggested cmi5 `waived` with reason "Tested Out". The skills of a
+    requirement are its own, its questions', and those of its parts (catalog activities
+    seen with it as parent or grouping)."""
+    if frame is None:
+        frame = proficiency(db, catalog, as_of, tenant, roster, unit)
+    requirements = [a.id for a in catalog.activities if a.required]
+    con = as_of_connection(db, as_of)
+    try:
+        evidence = activity_evidence(con, requirements, tenant)
+    finally:
+        con.close()
+    by_id = {a.id: a for a in catalog.activities}
+    parts = parts_of(evidence, catalog)
+    skills_of: dict[str, set[str]] = {}
+    for r in requirements:
+        named: set[str] = set()
+        for a in (r, *parts.get(r, {})):
+            named.update(by_id[a].skills)
+            for skills in by_id[a].questions.values():
+                named.update(skills)
+        skills_of[r] = named
+    done = {
+        (learner, requirement)
+        for learner, requirement, activity, done_at in evidence.select(
+            "learner", "requirement", "activity", "done_at"
+        ).rows()
+        if activity == requirement and done_at is not None
+    }
+    mastered: dict[str, set[str]] = {}
+    for learner, skill in frame.filter(pl.col("mastered")).select("learner", "skill").rows():
+        mastered.setdefault(learner, set()).add(skill)
+    assignments = catalog.assignments(roster)
+    if unit is not None:
+        assignments = assignments.filter(pl.col("unit") == unit)
+    rows = []
+    for learner, unit_name, role, activity, due in assignments.rows():
+        needed = skills_of.get(activity, set())
+        if not needed or (learner, activity) in done:
+            continue
+        if needed <= mastered.get(learner, set()):
+            rows.append(
+                (
+                    learner,
+                    unit_name,
+                    role,
+                    activity,
+                    due,
+                    sorted(needed),
+                    WAIVED,
+                    TESTED_OUT,
+                    f"masters {', '.join(sorted(needed))} "
+                    f"(P(rate >= {MASTERY_RATE:.0%}) >= {CONFIDENCE:.0%} each) "
+                    "before completing it",
+                )
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "learner": pl.String,
+            "unit": pl.String,
+            "role": pl.String,
+            "activity": pl.String,
+            "due": pl.Date,
+            "skills": pl.List(pl.String),
+            "verb": pl.String,
+            "reason": pl.String,
+            "why": pl.String,
+        },
+        orient="row",
+    )
