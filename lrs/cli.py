@@ -48,6 +48,7 @@ class _Commands(click.Group):
         "simulate": ("analytics.simulate", "simulate"),
         "risk": ("analytics.scoring_cli", "risk"),
         "proficiency": ("analytics.scoring_cli", "proficiency"),
+        "report": ("analytics.report_cli", "report_group"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

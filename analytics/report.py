@@ -1,0 +1,587 @@
+"""Audit reports: per learner and requirement, the status on an as-of date, the completion
+date and the statements that prove it; summary figures per unit; and a digest over the
+report and the evidence it cites, so that `verify` can tell whether anything has changed.
+
+Statuses come from `analytics.risk` (one source of truth): its `complete` and `waived` are
+kept; an open requirement (risk's `in progress`, `not started` or `click-through`) is
+`overdue` once its due date is before the as-of date, else `in progress` (a click-through
+completion is in progress: it is not done) or `not started`.
+
+Evidence: for a `waived` row, the learner's first `waived` statement on the requirement;
+for a `complete` row, the first completion of the requirement itself, or, when it was
+completed through its parts, the first completion of each part. Open rows cite nothing.
+
+The digest (`sha256:` + hex) is SHA-256 over the text
+
+    lrs-audit-report/1\\n
+    <rows digest hex>\\n
+    <evidence digest hex>\\n
+
+where the rows digest is SHA-256 over the canonical report text: the line
+`{"as_of":..,"tenant":..,"unit":..}` (JSON, sorted keys, no spaces; unit null for the
+whole store) then one line per row, rows sorted by (unit, learner, requirement), each the
+JSON array of its ten cells as they appear in every format (strings; evidence ids
+space-separated and sorted); and the evidence digest is SHA-256 over, for each cited
+statement id in sorted order, `id\\n`, then `voided\\n` or `live\\n` or `missing\\n`, then
+the length of the stored body in bytes and `\\n`, then the body bytes, then `\\n`.
+
+Why the store and not the analytics file: the DuckDB file keeps flattened columns only,
+not the statement as received, so the bytes that prove a row (and their voided flag) are
+read from the LRS store (`lrs.store.open_store(Settings.from_env().store).get_statement`).
+The generation time is shown in every format but is not in the digest: the same evidence
+and the same as-of date give the same digest, whenever the report is made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import html
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from analytics.catalog import Catalog, Roster
+from analytics.risk import (
+    DONE_VERBS,
+    WAIVED,
+    activity_evidence,
+    as_of_connection,
+    as_of_date,
+    parts_of,
+    risk,
+)
+
+FORMAT_TAG = "lrs-audit-report/1"
+COLUMNS = (
+    "learner",
+    "name",
+    "unit",
+    "role",
+    "requirement",
+    "requirement_name",
+    "due",
+    "status",
+    "completed_at",
+    "evidence",
+)
+STATUSES = ("complete", "waived", "in progress", "not started", "overdue")
+SUMMARY_COLUMNS = ("unit", "learners", "requirements", *STATUSES, "completion_rate")
+
+
+class ReportError(ValueError):
+    """A file that is not an audit report this module can read."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One cited statement as the store holds it now (`body` None: not in the store)."""
+
+    id: str
+    body: bytes | None
+    voided: bool
+
+
+@dataclass
+class Report:
+    as_of: date
+    unit: str | None
+    tenant: str
+    generated_at: str
+    rows: list[tuple[str, ...]]  # COLUMNS, canonical strings, sorted
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+    @property
+    def cited(self) -> list[str]:
+        return cited_ids(self.rows)
+
+    @property
+    def rows_digest(self) -> str:
+        return rows_digest(self.as_of, self.unit, self.tenant, self.rows)
+
+    @property
+    def evidence_digest(self) -> str:
+        return evidence_digest(self.cited, self.evidence)
+
+    @property
+    def digest(self) -> str:
+        return combine(self.rows_digest, self.evidence_digest)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.rows, schema=list(COLUMNS), orient="row")
+
+    def summary(self) -> list[tuple[str, ...]]:
+        return summary(self.rows)
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "format": FORMAT_TAG,
+            "as_of": self.as_of.isoformat(),
+            "unit": self.unit or "",
+            "tenant": self.tenant,
+            "generated_at": self.generated_at,
+            "digest": self.digest,
+            "rows_digest": self.rows_digest,
+            "evidence_digest": self.evidence_digest,
+        }
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _utc(at: datetime | None) -> str:
+    return "" if at is None else at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def report_status(risk_status: str, due: date, today: date) -> str:
+    if risk_status in ("complete", "waived"):
+        return risk_status
+    if due < today:
+        return "overdue"
+    return "not started" if risk_status == "not started" else "in progress"
+
+
+def _firsts(
+    db: str | Path, activities: Iterable[str], as_of: date | datetime, tenant: str
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    """(learner, activity) -> id of the first completion, and of the first waiver, among the
+    live statements up to the as-of moment (ties broken by the smaller id)."""
+    con = as_of_connection(db, as_of)
+    done = ", ".join(f"'{v}'" for v in DONE_VERBS)
+    try:
+        con.register(
+            "report_activities", pa.table({"object_id": pa.array(sorted(set(activities)))})
+        )
+        rows = con.sql(
+            f"""
+SELECT actor_key, object_id, id, verb_id = '{WAIVED}' AS waived
+FROM live_statements JOIN report_activities USING (object_id)
+WHERE actor_key IS NOT NULL AND object_type = 'Activity' AND "timestamp" IS NOT NULL
+      AND tenant = $tenant AND (verb_id IN ({done}) OR coalesce(completion, false))
+ORDER BY "timestamp", id
+""",
+            params={"tenant": tenant},
+        ).fetchall()
+    finally:
+        con.close()
+    first: dict[tuple[str, str], str] = {}
+    first_waiver: dict[tuple[str, str], str] = {}
+    for learner, activity, sid, waived in rows:
+        first.setdefault((learner, activity), sid)
+        if waived:
+            first_waiver.setdefault((learner, activity), sid)
+    return first, first_waiver
+
+
+def audit(
+    db: str | Path,
+    catalog: Catalog,
+    roster: Roster,
+    as_of: date | datetime,
+    unit: str | None = None,
+    tenant: str = "default",
+    store_url: str | None = None,
+    generated_at: datetime | None = None,
+) -> Report:
+    """The audit report on `as_of` for `unit` (None: every unit), with the cited
+    statements read from the store at `store_url` (default: LRS_STORE)."""
+    today = as_of_date(as_of)
+    frame = risk(db, catalog, roster, as_of, tenant, unit)
+    required = [a.id for a in catalog.activities if a.required]
+    first, first_waiver = _firsts(db, [a.id for a in catalog.activities], as_of, tenant)
+    con = as_of_connection(db, as_of)
+    try:
+        parts = parts_of(activity_evidence(con, required, tenant), catalog)
+    finally:
+        con.close()
+    rows: list[tuple[str, ...]] = []
+    for r in frame.iter_rows(named=True):
+        learner, requirement = r["learner"], r["activity"]
+        status = report_status(r["status"], r["due"], today)
+        ids: list[str] = []
+        if status == "waived":
+            ids = [first_waiver[(learner, requirement)]]
+        elif status == "complete":
+            own = first.get((learner, requirement))
+            if own is not None:
+                ids = [own]
+            else:
+                ids = [first[(learner, p)] for p in parts.get(requirement, {})]
+        rows.append(
+            (
+                learner,
+                r["name"] or "",
+                r["unit"],
+                r["role"],
+                requirement,
+                r["activity_name"] or "",
+                r["due"].isoformat(),
+                status,
+                _utc(r["completed_at"]),
+                " ".join(sorted(set(ids))),
+            )
+        )
+    report = Report(
+        as_of=today,
+        unit=unit,
+        tenant=tenant,
+        generated_at=_utc((generated_at or datetime.now(UTC)).replace(tzinfo=None)),
+        rows=sort_rows(rows),
+    )
+    report.evidence = fetch_evidence(report.cited, tenant, store_url)
+    return report
+
+
+def sort_rows(rows: Iterable[Sequence[str]]) -> list[tuple[str, ...]]:
+    return sorted((tuple(r) for r in rows), key=lambda r: (r[2], r[0], r[4], r))
+
+
+def cited_ids(rows: Iterable[Sequence[str]]) -> list[str]:
+    return sorted({sid for r in rows for sid in r[9].split()})
+
+
+def fetch_evidence(
+    ids: Sequence[str], tenant: str, store_url: str | None = None
+) -> dict[str, Evidence]:
+    """Each statement as the store holds it now."""
+    from lrs.config import Settings
+    from lrs.store import open_store
+
+    url = store_url or Settings.from_env().store
+
+    async def run() -> dict[str, Evidence]:
+        store = open_store(url)
+        await store.open()
+        try:
+            out: dict[str, Evidence] = {}
+            for sid in ids:
+                got = await store.get_statement(tenant, sid)
+                out[sid] = Evidence(
+                    sid, None if got is None else got.body, bool(got and got.voided)
+                )
+            return out
+        finally:
+            await store.close()
+
+    return asyncio.run(run()) if ids else {}
+
+
+def summary(rows: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """Per unit: learners, requirements (learner x requirement rows), the count of each
+    status and the completion rate (complete or waived over requirements, 3 decimals)."""
+    units: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        u = units.setdefault(r[2], {"learners": set(), "n": 0} | dict.fromkeys(STATUSES, 0))
+        u["learners"].add(r[0])
+        u["n"] += 1
+        u[r[7]] = u.get(r[7], 0) + 1
+    out: list[tuple[str, ...]] = []
+    for name in sorted(units):
+        u = units[name]
+        rate = (u["complete"] + u["waived"]) / u["n"] if u["n"] else 0.0
+        out.append(
+            (
+                name,
+                str(len(u["learners"])),
+                str(u["n"]),
+                *(str(u[s]) for s in STATUSES),
+                f"{rate:.3f}",
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- digest
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def rows_digest(as_of: date, unit: str | None, tenant: str, rows: Iterable[Sequence[str]]) -> str:
+    h = hashlib.sha256()
+    h.update(_json({"as_of": as_of.isoformat(), "tenant": tenant, "unit": unit}).encode())
+    h.update(b"\n")
+    for r in sort_rows(rows):
+        h.update(_json(list(r)).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def evidence_digest(ids: Sequence[str], evidence: dict[str, Evidence]) -> str:
+    h = hashlib.sha256()
+    for sid in sorted(ids):
+        e = evidence.get(sid)
+        body = b"" if e is None or e.body is None else e.body
+        state = "missing" if e is None or e.body is None else "voided" if e.voided else "live"
+        h.update(f"{sid}\n{state}\n{len(body)}\n".encode())
+        h.update(body)
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def combine(rows_hex: str, evidence_hex: str) -> str:
+    text = f"{FORMAT_TAG}\n{rows_hex}\n{evidence_hex}\n"
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def to_csv(report: Report) -> str:
+    """The rows (header first), a blank line, then `#`-prefixed metadata and summary lines:
+    a spreadsheet shows them as rows of their own under the table."""
+    buffer = io.StringIO()
+    w = csv.writer(buffer, lineterminator="\r\n")
+    w.writerow(COLUMNS)
+    w.writerows(report.rows)
+    w.writerow([])
+    for key, value in report.metadata().items():
+        w.writerow([f"# {key}", value])
+    w.writerow(["# summary", *SUMMARY_COLUMNS])
+    for s in report.summary():
+        w.writerow(["# summary", *s])
+    return buffer.getvalue()
+
+
+def _meta_report(meta: dict[str, str], rows: list[tuple[str, ...]]) -> tuple[Report, str]:
+    if meta.get("format") != FORMAT_TAG:
+        raise ReportError(f"not an audit report ({FORMAT_TAG} metadata missing)")
+    try:
+        as_of = date.fromisoformat(meta["as_of"])
+        report = Report(
+            as_of,
+            meta["unit"] or None,
+            meta["tenant"],
+            meta["generated_at"],
+            sort_rows(rows),
+        )
+        return report, meta["digest"]
+    except (KeyError, ValueError) as exc:
+        raise ReportError(f"bad report metadata: {exc}") from exc
+
+
+def parse_csv(text: str) -> tuple[Report, dict[str, str]]:
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines or tuple(lines[0]) != COLUMNS:
+        raise ReportError("not an audit report CSV (unexpected header)")
+    rows: list[tuple[str, ...]] = []
+    meta: dict[str, str] = {}
+    in_rows = True
+    for line in lines[1:]:
+        if not line or not any(line):
+            in_rows = False
+            continue
+        if in_rows:
+            if len(line) != len(COLUMNS):
+                raise ReportError(f"a row has {len(line)} cells, expected {len(COLUMNS)}")
+            rows.append(tuple(line))
+        elif line[0].startswith("# ") and line[0] != "# summary" and len(line) >= 2:
+            meta[line[0][2:]] = line[1]
+    report, _ = _meta_report(meta, rows)
+    return report, meta
+
+
+# --------------------------------------------------------------------------- HTML
+
+STATUS_COLOURS = {
+    "complete": "#2e7d32",
+    "waived": "#6a8caf",
+    "in progress": "#f9a825",
+    "not started": "#9e9e9e",
+    "overdue": "#c62828",
+}
+
+
+def bar_chart(unit: str, counts: dict[str, int]) -> str:
+    """An inline SVG bar chart: one bar per status, y axis = requirement rows."""
+    width, height, left, bottom, top = 460, 240, 50, 50, 30
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    peak = max([*counts.values(), 1])
+    step = plot_w / len(STATUSES)
+    e = html.escape
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="{e(unit)}: requirements per status">',
+        f'<text x="{width / 2}" y="16" text-anchor="middle" font-weight="bold">'
+        f"{e(unit)}: requirements per status</text>",
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="black"/>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="black"/>',
+    ]
+    for tick in sorted({0, peak // 2, peak}):
+        y = top + plot_h - plot_h * tick / peak
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick}</text>'
+        )
+    for i, status in enumerate(STATUSES):
+        n = counts.get(status, 0)
+        h = plot_h * n / peak
+        x = left + i * step + step * 0.15
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="{STATUS_COLOURS[status]}"/>'
+            f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h - h - 3:.1f}" '
+            f'text-anchor="middle" font-size="11">{n}</text>'
+            f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h + 14}" text-anchor="middle" '
+            f'font-size="11">{status}</text>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle" '
+        'font-size="12">status</text>'
+        f'<text transform="translate(14 {top + plot_h / 2}) rotate(-90)" '
+        'text-anchor="middle" font-size="12">requirements (learner-course pairs)</text></svg>'
+    )
+    return "".join(parts)
+
+
+def to_html(report: Report) -> str:
+    e = html.escape
+    meta = report.metadata()
+    head = "".join(f'<meta name="lrs-report-{k}" content="{e(v)}">\n' for k, v in meta.items())
+    scope = report.unit or "all units"
+    summary_rows = report.summary()
+    charts = "".join(
+        "<figure>"
+        + bar_chart(s[0], {st: int(s[3 + i]) for i, st in enumerate(STATUSES)})
+        + "</figure>"
+        for s in summary_rows
+    )
+    summary_table = (
+        "<table><tr>"
+        + "".join(f"<th>{e(c)}</th>" for c in SUMMARY_COLUMNS)
+        + "</tr>"
+        + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in s) + "</tr>" for s in summary_rows)
+        + "</table>"
+    )
+    rows_table = (
+        '<table id="rows"><thead><tr>'
+        + "".join(f"<th>{e(c)}</th>" for c in COLUMNS)
+        + "</tr></thead><tbody>"
+        + "".join(
+            '<tr class="row">' + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>"
+            for r in report.rows
+        )
+        + "</tbody></table>"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Audit report: {e(scope)} as of {report.as_of}</title>
+{head}<style>
+body {{ font-family: sans-serif; font-size: 12px; margin: 1.5em; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #999; padding: 2px 5px; text-align: left; vertical-align: top; }}
+#rows td:last-child {{ font-family: monospace; font-size: 10px; word-break: break-all; }}
+figure {{ display: inline-block; margin: 0.5em; page-break-inside: avoid; }}
+dl {{ display: grid; grid-template-columns: max-content auto; gap: 2px 1em; }}
+dd {{ margin: 0; font-family: monospace; word-break: break-all; }}
+@page {{ size: A4 landscape; margin: 12mm; }}
+@media print {{ body {{ margin: 0; }} tr {{ page-break-inside: avoid; }} }}
+</style></head><body>
+<h1>Compliance audit report: {e(scope)}, as of {report.as_of}</h1>
+<dl>{"".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in meta.items())}</dl>
+<h2>Summary per unit</h2>
+{summary_table}
+{charts}
+<h2>Learners and requirements</h2>
+{rows_table}
+<p>Verify with <code>lrs report verify FILE</code>: it recomputes the digest from these rows
+and the store's current copy of every cited statement.</p>
+</body></html>
+"""
+
+
+class _HTMLReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.rows: list[tuple[str, ...]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name") or ""
+        if tag == "meta" and name.startswith("lrs-report-"):
+            self.meta[name.removeprefix("lrs-report-")] = a.get("content") or ""
+        elif tag == "tr" and a.get("class") == "row":
+            self._row = []
+        elif tag == "td" and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(tuple(self._row))
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse_html(text: str) -> tuple[Report, dict[str, str]]:
+    reader = _HTMLReader()
+    reader.feed(text)
+    reader.close()
+    for r in reader.rows:
+        if len(r) != len(COLUMNS):
+            raise ReportError(f"a row has {len(r)} cells, expected {len(COLUMNS)}")
+    report, _ = _meta_report(reader.meta, reader.rows)
+    return report, reader.meta
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@dataclass
+class Verification:
+    intact: bool
+    problems: list[str]
+    digest: str
+    claimed: str
+
+
+def read_report(path: str | Path) -> tuple[Report, dict[str, str]]:
+    data = Path(path).read_bytes()
+    if data.startswith(b"%PDF"):
+        raise ReportError("PDF reports cannot be verified: verify the CSV or HTML report")
+    text = data.decode("utf-8")
+    if text.lstrip().startswith("<"):
+        return parse_html(text)
+    return parse_csv(text)
+
+
+def verify(path: str | Path, store_url: str | None = None) -> Verification:
+    """Recompute a report file's digest from its rows and the store's current copy of
+    every cited statement, and say what differs."""
+    report, meta = read_report(path)
+    report.evidence = fetch_evidence(report.cited, report.tenant, store_url)
+    problems: list[str] = []
+    if report.rows_digest != meta.get("rows_digest"):
+        problems.append("rows changed: the report's rows do not match its rows digest")
+    missing = [sid for sid, e in report.evidence.items() if e.body is None]
+    voided = [sid for sid, e in report.evidence.items() if e.body is not None and e.voided]
+    if voided:
+        problems.append("evidence voided since: " + ", ".join(voided))
+    if missing:
+        problems.append("evidence missing from the store: " + ", ".join(missing))
+    if report.evidence_digest != meta.get("evidence_digest") and not (voided or missing):
+        problems.append("evidence changed: a cited statement's stored bytes differ")
+    if combine(meta.get("rows_digest", ""), meta.get("evidence_digest", "")) != meta.get("digest"):
+        problems.append("digest changed: the report's digest does not match its parts")
+    digest = report.digest
+    if not problems and digest != meta.get("digest"):
+        problems.append("digest mismatch")
+    return Verification(not problems, problems, digest, meta.get("digest", ""))

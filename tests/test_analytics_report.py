@@ -1,0 +1,244 @@
+"""analytics.report: audit statuses, evidence, digest, CSV/HTML round trips and verify."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import analytics
+from analytics.catalog import parse_catalog, parse_roster
+from analytics.report import (
+    COLUMNS,
+    Report,
+    audit,
+    parse_csv,
+    parse_html,
+    to_csv,
+    to_html,
+    verify,
+)
+from analytics.report_cli import report_group
+from tests.test_analytics_sync import statement, store_statements
+
+R = "https://x.example/sepsis"
+H = "https://x.example/hygiene"
+WAIVED = "https://w3id.org/xapi/adl/verbs/waived"
+CATALOG_TOML = f"""
+[[activity]]
+id = "{R}"
+name = "Sepsis"
+due = 2024-03-31
+expected_duration = "PT45M"
+
+[[activity]]
+id = "{H}"
+name = "Hand hygiene"
+due = 2024-03-15
+expected_duration = "PT10M"
+"""
+ROSTER_CSV = (
+    "name,unit,role,mbox\n"
+    "Ann,ICU,RN,ann@x.example\n"
+    "Bob,ICU,RN,bob@x.example\n"
+    "Cat,ED,RN,cat@x.example\n"
+    "Dan,ED,RN,dan@x.example\n"
+)
+CATALOG = parse_catalog(CATALOG_TOML)
+ROSTER = parse_roster(ROSTER_CSV)
+ANN, BOB, CAT, DAN = (f"mbox:mailto:{n}@x.example" for n in ("ann", "bob", "cat", "dan"))
+AS_OF = date(2024, 3, 21)
+GENERATED = datetime(2024, 3, 22, 8, 0, tzinfo=UTC)
+
+
+def _done(who: str, activity: str, at: str, minutes: int) -> dict[str, Any]:
+    return statement(
+        "completed",
+        activity,
+        at,
+        f"mailto:{who}@x.example",
+        result={"completion": True, "duration": f"PT{minutes}M"},
+    )
+
+
+def _voiding(target: str) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:admin@x.example"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": target},
+    }
+
+
+class Data:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.store = tmp / "lrs.db"
+        self.url = f"sqlite:///{self.store}"
+        self.db = tmp / "a.duckdb"
+        self.bob_click = _done("bob", R, "2024-03-20T10:00:00Z", 5)  # 11%: a click-through
+        self.bob_h = _done("bob", H, "2024-03-10T09:00:00Z", 10)
+        self.cat_r = _done("cat", R, "2024-03-10T10:00:00Z", 40)
+        self.cat_r_again = _done("cat", R, "2024-03-12T10:00:00Z", 40)  # not the first
+        self.cat_waiver = statement("x", H, "2024-03-01T08:00:00Z", "mailto:cat@x.example")
+        self.cat_waiver["verb"] = {"id": WAIVED}
+        self.dan_started = statement(
+            "experienced", R, "2024-03-15T10:00:00Z", "mailto:dan@x.example"
+        )
+        self.dan_late = _done("dan", R, "2024-03-25T10:00:00Z", 50)  # after the as-of date
+        store_statements(
+            self.store,
+            [
+                self.bob_click,
+                self.bob_h,
+                self.cat_r,
+                self.cat_r_again,
+                self.cat_waiver,
+                self.dan_started,
+                self.dan_late,
+            ],
+        )
+        self.sync()
+
+    def sync(self) -> None:
+        analytics.sync(self.url, self.db)
+
+    def report(self, unit: str | None = None) -> Report:
+        return audit(
+            self.db, CATALOG, ROSTER, AS_OF, unit, store_url=self.url, generated_at=GENERATED
+        )
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Data:
+    return Data(tmp_path)
+
+
+def _by(report: Report) -> dict[tuple[str, str], dict[str, str]]:
+    return {(r[0], r[4]): dict(zip(COLUMNS, r, strict=True)) for r in report.rows}
+
+
+def test_exact_statuses_dates_and_evidence(data: Data) -> None:
+    rows = _by(data.report())
+    got = {key: (r["status"], r["completed_at"], r["evidence"]) for key, r in rows.items()}
+    assert got == {
+        (ANN, R): ("not started", "", ""),
+        (ANN, H): ("overdue", "", ""),
+        (BOB, R): ("in progress", "", ""),  # a click-through completion is not complete
+        (BOB, H): ("complete", "2024-03-10T09:00:00.000000Z", data.bob_h["id"]),
+        (CAT, R): ("complete", "2024-03-10T10:00:00.000000Z", data.cat_r["id"]),
+        (CAT, H): ("waived", "2024-03-01T08:00:00.000000Z", data.cat_waiver["id"]),
+        (DAN, R): ("in progress", "", ""),  # its completion comes after the as-of date
+        (DAN, H): ("overdue", "", ""),
+    }
+    assert rows[(ANN, R)]["name"] == "Ann" and rows[(ANN, R)]["requirement_name"] == "Sepsis"
+    assert rows[(ANN, H)]["due"] == "2024-03-15"
+
+
+def test_summary_per_unit_and_unit_filter(data: Data) -> None:
+    report = data.report()
+    assert report.summary() == [
+        ("ED", "2", "4", "1", "1", "1", "0", "1", "0.500"),
+        ("ICU", "2", "4", "1", "0", "1", "1", "1", "0.250"),
+    ]
+    icu = data.report("ICU")
+    assert {r[2] for r in icu.rows} == {"ICU"} and len(icu.rows) == 4
+    assert icu.digest != report.digest
+
+
+def test_digest_is_stable_and_covers_the_evidence(data: Data) -> None:
+    first, second = data.report(), data.report()
+    assert first.digest == second.digest
+    assert first.digest.startswith("sha256:") and len(first.digest) == 7 + 64
+    later = audit(data.db, CATALOG, ROSTER, AS_OF, store_url=data.url)  # another time
+    assert later.digest == first.digest and later.generated_at != first.generated_at
+    assert first.cited == sorted([data.bob_h["id"], data.cat_r["id"], data.cat_waiver["id"]])
+    assert set(first.evidence) == set(first.cited)
+    assert all(e.body and not e.voided for e in first.evidence.values())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "html"])
+def test_formats_round_trip_with_metadata(data: Data, fmt: str) -> None:
+    report = data.report()
+    text = to_csv(report) if fmt == "csv" else to_html(report)
+    parsed, meta = parse_csv(text) if fmt == "csv" else parse_html(text)
+    assert parsed.rows == report.rows
+    assert meta["digest"] == report.digest
+    assert (meta["as_of"], meta["unit"], meta["generated_at"]) == (
+        "2024-03-21",
+        "",
+        "2024-03-22T08:00:00.000000Z",
+    )
+    if fmt == "html":
+        assert text.count("<svg") == 2 and "requirements (learner-course pairs)" in text
+        assert "<script" not in text and "http-equiv" not in text
+    else:
+        assert text.splitlines()[0] == ",".join(COLUMNS)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "html"])
+def test_verify_untouched_edited_and_voided(
+    data: Data, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_STORE", data.url)
+    report = data.report()
+    path = data.tmp / f"report.{fmt}"
+    text = to_csv(report) if fmt == "csv" else to_html(report)
+    path.write_text(text, encoding="utf-8")
+    ok = verify(path)
+    assert ok.intact and ok.problems == [] and ok.digest == report.digest
+
+    edited = data.tmp / f"edited.{fmt}"
+    cell = ",overdue," if fmt == "csv" else "<td>overdue</td>"
+    edited.write_text(text.replace(cell, cell.replace("overdue", "complete"), 1), encoding="utf-8")
+    bad = verify(edited)
+    assert not bad.intact
+    assert bad.problems == ["rows changed: the report's rows do not match its rows digest"]
+
+    store_statements(data.store, [_voiding(data.cat_r["id"])])
+    data.sync()
+    voided = verify(path)
+    assert not voided.intact
+    assert voided.problems == [f"evidence voided since: {data.cat_r['id']}"]
+    # the report made now no longer cites it: Cat's first live completion is the later one
+    now = _by(data.report())[(CAT, R)]
+    assert (now["status"], now["evidence"]) == ("complete", data.cat_r_again["id"])
+
+
+def test_cli_audit_and_verify(data: Data) -> None:
+    (data.tmp / "catalog.toml").write_text(CATALOG_TOML)
+    (data.tmp / "roster.csv").write_text(ROSTER_CSV)
+    env = {"LRS_STORE": data.url, "LRS_ANALYTICS_DB": str(data.db)}
+    runner = CliRunner()
+    out = data.tmp / "icu.html"
+    made = runner.invoke(
+        report_group,
+        [
+            "audit",
+            "--catalog",
+            str(data.tmp / "catalog.toml"),
+            "--roster",
+            str(data.tmp / "roster.csv"),
+            "--as-of",
+            "2024-03-21",
+            "--unit",
+            "ICU",
+            "--format",
+            "html",
+            "--output",
+            str(out),
+        ],
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    assert "4 rows, 1 statements cited; sha256:" in made.output
+    checked = runner.invoke(report_group, ["verify", str(out)], env=env)
+    assert checked.exit_code == 0 and checked.output.startswith("intact: sha256:")
+    out.write_text(out.read_text().replace("<td>not started</td>", "<td>complete</td>"))
+    failed = runner.invoke(report_group, ["verify", str(out)], env=env)
+    assert failed.exit_code == 1
+    assert "NOT intact" in failed.output and "rows changed" in failed.output
