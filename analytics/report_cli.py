@@ -10,7 +10,15 @@ from pathlib import Path
 import click
 
 from analytics.cli import _db, _load_catalog
-from analytics.scoring_cli import _as_of, _catalog, _day, _roster, _tenant, _unit
+from analytics.scoring_cli import (
+    _as_of,
+    _catalog,
+    _day,
+    _required_roster,
+    _roster,
+    _tenant,
+    _unit,
+)
 
 
 @click.group("report")
@@ -20,13 +28,7 @@ def report_group() -> None:
 
 @report_group.command("audit")
 @_catalog
-@click.option(
-    "--roster",
-    "roster_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The roster CSV file (who is in which unit and role).",
-)
+@_required_roster
 @_as_of
 @_unit
 @_tenant

@@ -26,6 +26,13 @@ _as_of = click.option(
 )
 _unit = click.option("--unit", default=None, help="Only learners of this unit.")
 _tenant = click.option("--store", "tenant", default="default", show_default=True)
+_required_roster = click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The roster CSV file (who is in which unit and role).",
+)
 
 
 def _roster(path: Path | None) -> Roster | None:
@@ -43,13 +50,7 @@ def _day(value: datetime | None) -> date:
 
 @click.command("risk")
 @_catalog
-@click.option(
-    "--roster",
-    "roster_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The roster CSV file (who is in which unit and role).",
-)
+@_required_roster
 @_as_of
 @_unit
 @_tenant

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -204,12 +205,12 @@ async def _query(
 ) -> Response:
     lrs = lrs_of(request)
     page_size = lrs.settings.page_size
-    query = _replace(query, limit=min(query.limit or page_size, page_size))
+    query = replace(query, limit=min(query.limit or page_size, page_size))
     scoped = query
     if credential.reads_only_own:
         mine = agent_key(credential.authority(lrs.settings.authority_homepage))
         assert mine is not None
-        scoped = _replace(query, terms=(*query.terms, ("authority", mine)))
+        scoped = replace(query, terms=(*query.terms, ("authority", mine)))
     page = await lrs.store.query_statements(credential.tenant, scoped)
     more = _more_link(lrs.settings.base_path, query, page, fmt, attachments)
     headers = {}
@@ -303,12 +304,6 @@ def _parse_query(params: Mapping[str, str], version: XAPIVersion) -> StatementQu
 
 
 # -- paging -----------------------------------------------------------------------------------
-
-
-def _replace(query: StatementQuery, **changes: Any) -> StatementQuery:
-    fields = {name: getattr(query, name) for name in StatementQuery.__slots__}
-    fields.update(changes)
-    return StatementQuery(**fields)
 
 
 def _more_link(

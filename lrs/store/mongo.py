@@ -106,10 +106,9 @@ from lrs.store.base import (
     StoredStatement,
 )
 from lrs.store.sqlite import _format_micros
-from lrs.store.terms import ROLES, SELECTIVITY, Posting
+from lrs.store.terms import ROLES, SELECTIVITY, Posting, inherited
 from lrs.store.terms import postings as postings_of
 from lrs.xapi.activities import merge_definition
-from lrs.xapi.agents import index_terms
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
 
@@ -373,11 +372,11 @@ class MongoStore:
                 if doc is None:
                     break
                 target = orjson.loads(doc["body"])
-            terms |= {t for t in index_terms(target) if t[0] != "authority"}
-            obj = target.get("object", {})
-            if obj.get("objectType") != "StatementRef":
+            found, next_id = inherited(target)
+            terms |= found
+            if next_id is None:
                 break
-            target_id = obj["id"].lower()
+            target_id = next_id
         return postings_of(terms)
 
     async def _after_insert(

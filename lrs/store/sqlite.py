@@ -38,10 +38,9 @@ from lrs.store.base import (
     StatementQuery,
     StoredStatement,
 )
-from lrs.store.terms import ROLES, SELECTIVITY, Posting
+from lrs.store.terms import ROLES, SELECTIVITY, Posting, inherited
 from lrs.store.terms import postings as postings_of
 from lrs.xapi.activities import merge_definition
-from lrs.xapi.agents import index_terms
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
 
@@ -397,11 +396,11 @@ class SQLiteStore:
                 if row is None:
                     break
                 target = orjson.loads(row[0])
-            terms |= {t for t in index_terms(target) if t[0] != "authority"}
-            obj = target.get("object", {})
-            if obj.get("objectType") != "StatementRef":
+            found, next_id = inherited(target)
+            terms |= found
+            if next_id is None:
                 break
-            target_id = obj["id"].lower()
+            target_id = next_id
         return postings_of(terms)
 
     def _learn_definition(

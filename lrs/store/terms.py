@@ -9,7 +9,10 @@ costs one posting, not three.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from lrs.xapi.agents import index_terms
 
 ROLES: dict[str, tuple[str, int]] = {
     "agent": ("agent", 1),
@@ -42,3 +45,12 @@ def postings(terms: Iterable[tuple[str, str]]) -> tuple[Posting, ...]:
         key = (family, value)
         merged[key] = merged.get(key, 0) | role
     return tuple((family, value, roles) for (family, value), roles in merged.items())
+
+
+def inherited(target: Mapping[str, Any]) -> tuple[set[tuple[str, str]], str | None]:
+    """What a statement referring to `target` inherits from it: its filter terms (not its
+    authority's; Communication 2.1.3, filter conditions for StatementRefs), and the id
+    `target` itself refers to, whose terms are inherited too (None at the chain's end)."""
+    terms = {t for t in index_terms(target) if t[0] != "authority"}
+    obj = target.get("object", {})
+    return terms, obj["id"].lower() if obj.get("objectType") == "StatementRef" else None
