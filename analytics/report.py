@@ -556,7 +556,9 @@ class Verification:
 def read_report(path: str | Path) -> tuple[Report, dict[str, str]]:
     data = Path(path).read_bytes()
     if data.startswith(b"%PDF"):
-        raise ReportError("PDF reports cannot be verified: verify the CSV or HTML report")
+        from analytics.report_pdf import parse_pdf
+
+        return parse_pdf(data)
     text = data.decode("utf-8")
     if text.lstrip().startswith("<"):
         return parse_html(text)

@@ -53,15 +53,16 @@ def audit_command(
     """Per learner and requirement: status, completion date and the statements proving it."""
     from analytics.report import audit, to_csv, to_html
 
-    if fmt == "pdf":
-        raise click.ClickException(
-            "PDF is not available yet: use --format html and print it, or --format csv"
-        )
     catalog = _load_catalog(catalog_path)
     roster = _roster(roster_path)
     assert catalog is not None and roster is not None
     report = audit(_db(), catalog, roster, _day(as_of), unit, tenant)
-    output.write_text(to_csv(report) if fmt == "csv" else to_html(report), encoding="utf-8")
+    if fmt == "pdf":
+        from analytics.report_pdf import to_pdf
+
+        output.write_bytes(to_pdf(report))
+    else:
+        output.write_text(to_csv(report) if fmt == "csv" else to_html(report), encoding="utf-8")
     click.echo(f"{len(report.rows)} rows, {len(report.cited)} statements cited; {report.digest}")
 
 

@@ -1,0 +1,317 @@
+"""The audit report as a PDF: A4 landscape pages a compliance officer can print and file,
+carrying the report's CSV inside so that `lrs report verify` checks it like the CSV.
+
+The pages: the title, the report's metadata (unit, as-of date, store, generation time and
+digests), the summary figures per unit (the strings of `Report.summary()`, as in the CSV
+and the HTML), a bar chart per unit of its status counts, then the table of learners and
+requirements, its header row repeated on every page; every page's footer carries the
+digest and `page i of n`.
+
+Why the CSV rides along as an embedded file (the PDF's `/EmbeddedFiles` name tree, named
+`audit-report.csv`) rather than in the document information or XMP metadata:
+- verify needs the exact cells, and text extracted from drawn pages is not exact (wrapped
+  cells, dropped spaces, glyphs a font lacks);
+- the embedded file is the report's own CSV, byte for byte what `--format csv` writes, so
+  `parse_csv` reads it and verify checks its rows digest and evidence exactly as it does a
+  CSV file, and an edit to it fails the rows digest;
+- it is the PDF's standard place for data that comes with a document (PDF 1.3+, PDF/A-3
+  invoices do the same with their XML): a reader's attachments pane shows it, and an
+  auditor can save it and open it in a spreadsheet; the information dictionary holds
+  short text strings and XMP would mean escaping a table into XML.
+
+reportlab draws the pages; pypdf (pure Python) attaches the CSV and reads it back.
+What verify checks is the embedded data; the drawn pages are made from the same rows
+when the report is made, but an edit to the drawn text alone is not detected.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import NameObject, TextStringObject
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, Group, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from analytics.report import (
+    STATUS_COLOURS,
+    STATUSES,
+    SUMMARY_COLUMNS,
+    Report,
+    ReportError,
+    parse_csv,
+    to_csv,
+)
+
+ATTACHMENT = "audit-report.csv"
+PRODUCER = "lrs report audit (ReportLab, pypdf)"
+PAGE = landscape(A4)
+MARGIN = 14 * mm
+WIDTH = PAGE[0] - 2 * MARGIN
+GRID = colors.HexColor("#9e9e9e")
+HEADER_FILL = colors.HexColor("#e0e0e0")
+STRIPE = colors.HexColor("#f5f5f5")
+
+_styles = getSampleStyleSheet()
+TITLE = ParagraphStyle("title", parent=_styles["Title"], fontSize=16, alignment=0)
+HEADING = ParagraphStyle("heading", parent=_styles["Heading2"], spaceBefore=8, spaceAfter=4)
+CELL = ParagraphStyle("cell", parent=_styles["Normal"], fontSize=7.5, leading=9)
+SMALL = ParagraphStyle("small", parent=CELL, fontSize=6.5, leading=8, textColor=colors.dimgrey)
+MONO = ParagraphStyle("mono", parent=CELL, fontName="Courier", fontSize=6.5, leading=8)
+HEAD = ParagraphStyle("head", parent=CELL, fontName="Helvetica-Bold")
+# The bars' hues, darkened: amber and grey text on white would be too faint to read in print.
+STATUS_TEXT = {
+    status: ParagraphStyle(f"status-{status}", parent=HEAD, textColor=colors.HexColor(hex))
+    for status, hex in {
+        "complete": "#1b5e20",
+        "waived": "#34597d",
+        "in progress": "#8d5a00",
+        "not started": "#555555",
+        "overdue": "#b71c1c",
+    }.items()
+}
+
+
+def _p(text: str, style: ParagraphStyle = CELL) -> Paragraph:
+    """A table cell that wraps; long IRIs and keys break inside a word when they must."""
+    return Paragraph(escape(text), style)
+
+
+def _grid() -> list[tuple[Any, ...]]:
+    """Ruled cells, a grey header row and striped rows, so a row can be followed across."""
+    return [
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _scope(report: Report) -> str:
+    return report.unit or "all units"
+
+
+def _metadata(report: Report) -> Table:
+    meta = report.metadata()
+    lines = [
+        ("Unit", _scope(report)),
+        ("As of", meta["as_of"]),
+        ("Store", meta["tenant"]),
+        ("Generated at (UTC)", meta["generated_at"]),
+        ("Digest", meta["digest"]),
+        ("Rows digest", meta["rows_digest"]),
+        ("Evidence digest", meta["evidence_digest"]),
+    ]
+    cells = [[_p(k, HEAD), _p(v, MONO if "digest" in k.lower() else CELL)] for k, v in lines]
+    table = Table(cells, colWidths=[32 * mm, 130 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _summary_table(summary: Sequence[Sequence[str]]) -> Table:
+    head = [_p(c.replace("_", " "), HEAD) for c in SUMMARY_COLUMNS]
+    body = [[_p(c) for c in row] for row in summary]
+    table = Table([head, *body], hAlign="LEFT", repeatRows=1)
+    table.setStyle(TableStyle(_grid()))
+    return table
+
+
+CHART_SIZE = (80 * mm, 68 * mm)
+
+
+def status_chart(unit: str, counts: dict[str, int]) -> Drawing:
+    """A bar per status, coloured as in the HTML, its count above it, both axes titled."""
+    width, height = CHART_SIZE
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 34, 42, width - 44, height - 68
+    chart.data = [[counts.get(s, 0) for s in STATUSES]]
+    chart.barWidth = 10
+    chart.groupSpacing = 8
+    for i, status in enumerate(STATUSES):
+        chart.bars[(0, i)].fillColor = colors.HexColor(STATUS_COLOURS[status])
+    chart.bars.strokeColor = None
+    peak = max([*chart.data[0], 1])
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = peak * 1.15
+    chart.valueAxis.valueStep = max(1, round(peak / 4))
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = "%d"
+    chart.categoryAxis.categoryNames = [s.replace(" ", "\n") for s in STATUSES]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.categoryAxis.labels.textAnchor = "middle"
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    drawing.add(chart)
+    drawing.add(
+        String(
+            width / 2,
+            height - 12,
+            f"{unit}: requirements per status",
+            fontName="Helvetica-Bold",
+            textAnchor="middle",
+        )
+    )
+    drawing.add(String(chart.x + chart.width / 2, 3, "status", fontSize=7, textAnchor="middle"))
+    y_title = Group(
+        String(0, 0, "requirements (learner-course pairs)", fontSize=7, textAnchor="middle")
+    )
+    y_title.translate(9, chart.y + chart.height / 2)
+    y_title.rotate(90)
+    drawing.add(y_title)
+    return drawing
+
+
+def _charts(summary: Sequence[Sequence[str]]) -> Table:
+    """The units' charts side by side, three to a row."""
+    drawings = [
+        status_chart(s[0], {st: int(s[3 + i]) for i, st in enumerate(STATUSES)}) for s in summary
+    ]
+    rows = [drawings[i : i + 3] for i in range(0, len(drawings), 3)] or [[""]]
+    rows[-1] += [""] * (len(rows[0]) - len(rows[-1]))
+    return Table(rows, colWidths=CHART_SIZE[0] + 6 * mm, hAlign="LEFT")
+
+
+ROW_HEADER = ("Learner", "Unit / role", "Requirement", "Status", "Completed at", "Evidence")
+ROW_WIDTHS = (0.24, 0.065, 0.245, 0.075, 0.16, 0.215)
+
+
+def _row(r: Sequence[str]) -> list[Any]:
+    learner, name, unit, role, requirement, requirement_name, due, status, done, evidence = r
+    return [
+        [_p(name), _p(learner, SMALL)] if name else _p(learner),
+        [_p(unit), _p(role, SMALL)],
+        [_p(requirement_name or requirement), _p(requirement, SMALL), _p(f"due {due}", SMALL)],
+        _p(status, STATUS_TEXT[status]),
+        _p(done),
+        Paragraph("<br/>".join(escape(sid) for sid in evidence.split()), MONO),
+    ]
+
+
+def _rows_table(report: Report) -> Table:
+    head = [_p(c, HEAD) for c in ROW_HEADER]
+    body = [_row(r) for r in report.rows]
+    table = Table(
+        [head, *body], colWidths=[w * WIDTH for w in ROW_WIDTHS], repeatRows=1, hAlign="LEFT"
+    )
+    table.setStyle(TableStyle(_grid()))
+    return table
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _story(report: Report) -> list[Any]:
+    summary = report.summary()
+    return [
+        Paragraph(
+            escape(f"Compliance audit report: {_scope(report)}, as of {report.as_of}"), TITLE
+        ),
+        _metadata(report),
+        Paragraph("Summary per unit", HEADING),
+        _summary_table(summary),
+        Spacer(1, 4 * mm),
+        _charts(summary),
+        CondPageBreak(45 * mm),  # not a heading and one row alone at the foot of a page
+        Paragraph("Learners and requirements", HEADING),
+        _rows_table(report),
+        Spacer(1, 3 * mm),
+        _p(
+            "Verify with lrs report verify FILE: it recomputes the digest from the rows "
+            f"embedded in this PDF ({ATTACHMENT}) and the store's current copy of every "
+            "cited statement."
+        ),
+    ]
+
+
+def _render(report: Report, pages: int | None) -> tuple[bytes, int]:
+    """The drawn pages, and how many there are (the footer needs the count)."""
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"Audit report: {_scope(report)} as of {report.as_of}",
+        subject=report.digest,
+        author="lrs",
+        creator="lrs report audit",
+        invariant=True,  # the same report gives the same bytes; dates are set from it below
+    )
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(colors.dimgrey)
+        y = MARGIN / 2
+        canvas.drawString(
+            MARGIN, y, f"Audit report {_scope(report)}, as of {report.as_of}, {report.digest}"
+        )
+        total = f" of {pages}" if pages else ""
+        canvas.drawRightString(PAGE[0] - MARGIN, y, f"page {doc.page}{total}")
+        canvas.restoreState()
+
+    doc.build(_story(report), onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue(), doc.page
+
+
+def _pdf_date(utc: str) -> str:
+    """`2024-03-22T08:00:00.000000Z` as a PDF date, `D:20240322080000Z`."""
+    return "D:" + "".join(ch for ch in utc[:19] if ch.isdigit()) + "Z"
+
+
+def to_pdf(report: Report) -> bytes:
+    """The report as PDF bytes, its CSV embedded as `audit-report.csv`."""
+    _, pages = _render(report, None)
+    drawn, _ = _render(report, pages)
+    writer = PdfWriter(clone_from=io.BytesIO(drawn))
+    embedded = writer.add_attachment(ATTACHMENT, to_csv(report).encode("utf-8"))
+    embedded.subtype = NameObject("/text/csv")
+    embedded.description = TextStringObject("The report's rows and digests: lrs report verify")
+    made = _pdf_date(report.generated_at)
+    writer.add_metadata({"/CreationDate": made, "/ModDate": made, "/Producer": PRODUCER})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def parse_pdf(data: bytes) -> tuple[Report, dict[str, str]]:
+    """The report and its metadata from the embedded CSV of a PDF made by `to_pdf`."""
+    try:
+        found = PdfReader(io.BytesIO(data)).attachments.get(ATTACHMENT, [])
+    except PyPdfError as exc:
+        raise ReportError(f"not a readable PDF: {exc}") from exc
+    if len(found) != 1:
+        raise ReportError(
+            f"not an audit report PDF: expected one embedded {ATTACHMENT}, found {len(found)}"
+        )
+    try:
+        text = found[0].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"the embedded {ATTACHMENT} is not UTF-8") from exc
+    return parse_csv(text)
