@@ -51,6 +51,24 @@ class Settings:
         "Append-only log of every request to /analytics/ (who, when, what, how many rows), "
         "one JSON object a line (relative to the working directory).",
     )
+    analytics_catalog: str = _setting(
+        "",
+        "The catalog TOML file (requirements, expected durations, skills) the /analytics/ "
+        "endpoints use; empty: none, and risk, proficiency and report/audit answer 503.",
+    )
+    analytics_roster: str = _setting(
+        "",
+        "The roster CSV file (who is in which unit and role) the /analytics/ endpoints use; "
+        "empty: none, and risk and report/audit answer 503.",
+    )
+    analytics_page_size: int = _setting(
+        1000, "Most rows one JSON page of /analytics/ returns (a larger `limit` means this)."
+    )
+    analytics_time_limit: float = _setting(
+        30.0,
+        "Seconds one /analytics/ request may compute; a longer computation is interrupted and "
+        "answered 503.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
