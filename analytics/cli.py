@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import polars as pl
 
-from analytics.catalog import Catalog, CatalogError, load_catalog
+from analytics.catalog import Catalog, CatalogError, load_catalog, load_roster
 from analytics.db import connect
 from analytics.derive import click_through, skills, time_on_task
 from analytics.sync import sync
@@ -103,23 +103,68 @@ def time_on_task_command(tenant: str, idle_cutoff: float, fmt: str, output: Path
 
 @analytics_group.command("click-through")
 @_tenant
-@click.option("--ratio", default=0.25, show_default=True)
+@click.option("--ratio", default=0.25, show_default=True, help="Of the expected time.")
 @click.option("--min-cohort", default=5, show_default=True)
+@click.option(
+    "--fast-answer", default=3.0, show_default=True, help="Seconds: an answer faster is fast."
+)
+@click.option(
+    "--fast-share",
+    default=0.5,
+    show_default=True,
+    help="An attempt is fast when more than this share of its answers is.",
+)
+@click.option("--min-answers", default=3, show_default=True, help="Per attempt, to judge it.")
+@click.option(
+    "--min-coverage",
+    default=0.8,
+    show_default=True,
+    help="Of a video's completion threshold: less played is a skipped video.",
+)
 @_catalog
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The roster CSV; with --catalog, only the activities required of each learner.",
+)
 @_output_options
 def click_through_command(
     tenant: str,
     ratio: float,
     min_cohort: int,
+    fast_answer: float,
+    fast_share: float,
+    min_answers: int,
+    min_coverage: float,
     catalog_path: Path | None,
+    roster_path: Path | None,
     fmt: str,
     output: Path | None,
 ) -> None:
-    """Completions much faster than expected, each with its reason."""
+    """Completions much faster than expected, answered without reading, or with their
+    video skipped: each row with its reason."""
     catalog = _load_catalog(catalog_path)
+    if roster_path is not None and catalog is None:
+        raise click.UsageError("--roster needs --catalog (which says what is required)")
+    required = None
+    if catalog is not None and roster_path is not None:
+        try:
+            required = catalog.assignments(load_roster(roster_path))
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from exc
     expected = catalog.expected_seconds() if catalog is not None else None
     frame = click_through(
-        _db(), tenant, expected_seconds=expected, ratio=ratio, min_cohort=min_cohort
+        _db(),
+        tenant,
+        expected_seconds=expected,
+        ratio=ratio,
+        min_cohort=min_cohort,
+        fast_answer_s=fast_answer,
+        fast_share=fast_share,
+        min_answers=min_answers,
+        min_coverage=min_coverage,
+        required=required,
     )
     _write(frame, fmt, output)
 

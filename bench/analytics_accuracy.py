@@ -6,10 +6,16 @@ Simulates a hospital, imports the statements into a fresh embedded store through
 `lrs.importer.import_lines` (the API's validation), syncs them into DuckDB, runs the
 derivations with the simulated catalog, and prints:
 
-- precision and recall of the click-through flags against the planted click-through
-  learners, per learner (flagged on any AU) and per learner x AU completion;
-- the error of time-on-task against the generator's ground truth: median and p90 of
-  |derived - true| / true, per learner x AU and per learner x course.
+- precision and recall of each click-through signal (time ratio, answer latency, video
+  coverage) against the behaviour the generator planted, over every completion (AUs,
+  videos, quizzes and requirements), and over the required activities alone (the
+  catalog's assignments of the roster: what `lrs analytics click-through --catalog
+  --roster` shows), for the signals together too; and per learner (flagged on any
+  requirement against any behaviour planted);
+- the error of time-on-task against the generator's ground truth: median, p90 and p99 of
+  |derived - true| / true, for cmi5 content (per learner x AU and x course) and for
+  non-cmi5 content (the video, the plain-xAPI lesson and the simulation, per learner x
+  requirement) separately.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import tempfile
 import time
 from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 import analytics
-from analytics.simulate import Simulation, generate
+from analytics.catalog import parse_roster
+from analytics.simulate import COURSES, LESSONS, SCENARIOS, SIGNALS, VIDEOS, Simulation, generate
 from lrs.importer import import_lines
 from lrs.store.sqlite import SQLiteStore
 from lrs.xapi.versions import XAPIVersion
@@ -69,41 +77,89 @@ def precision_recall(
     return precision, recall
 
 
-def evaluate(sim: Simulation, db: Path) -> dict[str, float]:
-    catalog = sim.catalog()
-    kinds = {p.key: p.kind for p in sim.learners}
-    ct = analytics.click_through(db, "default", expected_seconds=catalog.expected_seconds())
-    au_ids = {a.id for a in catalog.activities if not a.required}
-    ct = ct.filter(pl.col("activity").is_in(au_ids))
-    flagged_rows = set(ct.filter(pl.col("flagged")).select("learner", "activity").rows())
-    planted_rows = {
+def _scores(
+    ct: pl.DataFrame, planted: AbstractSet[tuple[str, str, str]], signal: str
+) -> tuple[float, float, int, int]:
+    """(precision, recall, flagged, planted) of one signal's flags over the rows of `ct`."""
+    column = {"time": "time_flagged", "answers": "answers_flagged", "video": "video_flagged"}
+    rows = ct.select("learner", "activity", column.get(signal, "flagged")).rows()
+    flagged = {(learner, activity) for learner, activity, flag in rows if flag}
+    truth = {
         (learner, activity)
-        for learner, activity in ct.select("learner", "activity").rows()
-        if kinds.get(learner) == "click-through"
+        for learner, activity, _ in rows
+        if (
+            (learner, activity, signal) in planted
+            if signal in column
+            else any((learner, activity, s) in planted for s in column)
+        )
     }
-    flagged_learners = {learner for learner, _ in flagged_rows}
-    planted_learners = {learner for learner, _ in planted_rows}  # those who completed an AU
+    precision, recall = precision_recall(flagged, truth)
+    return precision, recall, len(flagged), len(truth)
+
+
+def _errors(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "median": float("nan"), "p90": float("nan"), "p99": float("nan")}
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "p90": quantile(values, 0.9),
+        "p99": quantile(values, 0.99),
+    }
+
+
+def evaluate(sim: Simulation, db: Path) -> dict[str, Any]:
+    catalog = sim.catalog()
+    expected = catalog.expected_seconds()
+    roster = parse_roster(sim.roster_csv())
+    every = analytics.click_through(db, "default", expected_seconds=expected)
+    required = analytics.click_through(
+        db, "default", expected_seconds=expected, required=catalog.assignments(roster)
+    )
+    signals: dict[str, tuple[float, float, int, int]] = {}
+    for signal in (*SIGNALS, "any"):
+        signals[f"{signal}, every completion"] = _scores(every, sim.planted, signal)
+        signals[f"{signal}, required"] = _scores(required, sim.planted, signal)
+    flagged_learners = set(required.filter(pl.col("flagged"))["learner"].to_list())
+    rows = set(required.select("learner", "activity").rows())
+    planted_learners = {
+        learner for learner, activity, _ in sim.planted if (learner, activity) in rows
+    }
     lp, lr = precision_recall(flagged_learners, planted_learners)
-    rp, rr = precision_recall(flagged_rows, planted_rows)
+
     tot = analytics.time_on_task(db, "default")
     derived = {(r[0], r[1]): r[2] for r in tot.select("learner", "activity", "seconds").rows()}
-    errors: dict[str, list[float]] = {"au": [], "course": []}
+    cmi5_courses = {c.id for c in COURSES}
+    cmi5_aus = {c.au_id(n) for c in COURSES for n in range(len(c.aus))}
+    errors: dict[str, list[float]] = {"cmi5 AU": [], "cmi5 course": [], "non-cmi5": []}
     for (learner, activity), true in sim.truth_seconds.items():
-        level = "au" if activity in au_ids else "course"
+        level = (
+            "cmi5 AU"
+            if activity in cmi5_aus
+            else "cmi5 course"
+            if activity in cmi5_courses
+            else "non-cmi5"
+        )
         errors[level].append(abs(derived.get((learner, activity), 0.0) - true) / true)
+    non_cmi5 = {
+        kind: [
+            abs(derived.get((learner, activity), 0.0) - true) / true
+            for (learner, activity), true in sim.truth_seconds.items()
+            if activity in ids
+        ]
+        for kind, ids in (
+            ("video", {v.id for v in VIDEOS}),
+            ("lesson", {lesson.id for lesson in LESSONS}),
+            ("simulation", {s.id for s in SCENARIOS}),
+        )
+    }
     return {
-        "learner_precision": lp,
-        "learner_recall": lr,
-        "completion_precision": rp,
-        "completion_recall": rr,
-        "au_median": statistics.median(errors["au"]),
-        "au_p90": quantile(errors["au"], 0.9),
-        "course_median": statistics.median(errors["course"]),
-        "course_p90": quantile(errors["course"], 0.9),
-        "au_p99": quantile(errors["au"], 0.99),
-        "planted_learners": len(planted_learners),
-        "flagged_learners": len(flagged_learners),
-        "pairs": len(errors["au"]),
+        "signals": signals,
+        "learners": (lp, lr, len(flagged_learners), len(planted_learners)),
+        "time_on_task": {
+            **{level: _errors(values) for level, values in errors.items()},
+            **{f"non-cmi5 {kind}": _errors(values) for kind, values in non_cmi5.items()},
+        },
     }
 
 
@@ -129,24 +185,14 @@ def main() -> None:
         f"{args.learners} learners, seed {args.seed}: {accepted} statements imported, "
         f"{rejected} rejected ({took:.1f} s)"
     )
-    print(
-        f"click-through per learner:    precision {figures['learner_precision']:.3f}  "
-        f"recall {figures['learner_recall']:.3f}  "
-        f"({figures['flagged_learners']:.0f} flagged, {figures['planted_learners']:.0f} planted)"
-    )
-    print(
-        f"click-through per completion: precision {figures['completion_precision']:.3f}  "
-        f"recall {figures['completion_recall']:.3f}"
-    )
-    print(
-        f"time-on-task |error|/truth, learner x AU ({figures['pairs']:.0f}): "
-        f"median {figures['au_median']:.2%}  p90 {figures['au_p90']:.2%}  "
-        f"p99 {figures['au_p99']:.2%}"
-    )
-    print(
-        f"time-on-task |error|/truth, learner x course:   "
-        f"median {figures['course_median']:.2%}  p90 {figures['course_p90']:.2%}"
-    )
+    print("click-through signal vs planted behaviour     precision  recall  flagged  planted")
+    for name, (precision, recall, flagged, planted) in figures["signals"].items():
+        print(f"  {name:<40} {precision:9.3f} {recall:7.3f} {flagged:8d} {planted:8d}")
+    lp, lr, lf, lpl = figures["learners"]
+    print(f"  {'learners (any required activity)':<40} {lp:9.3f} {lr:7.3f} {lf:8d} {lpl:8d}")
+    print("time-on-task |error|/truth                      n   median      p90      p99")
+    for level, e in figures["time_on_task"].items():
+        print(f"  {level:<40} {e['n']:6.0f} {e['median']:8.2%} {e['p90']:8.2%} {e['p99']:8.2%}")
 
 
 if __name__ == "__main__":

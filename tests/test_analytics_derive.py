@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import analytics
+from analytics.derive import video_coverage
 from tests.test_analytics_sync import SESSION, VERB, _voiding, statement, store_statements
 
 COURSE = "https://x.example/course"
@@ -224,3 +225,194 @@ def test_voiding_statements_are_no_evidence(tmp_path: Path) -> None:
     assert analytics.skills(db, activity_skills={Q: ["x"]}).height == 0
     assert analytics.time_on_task(db).height == 0
     assert VERB  # the voiding verb comes from the same helpers
+
+
+# -- click-through: answers and video --------------------------------------------------------
+
+QUIZ, VID = f"{COURSE}/quiz", f"{COURSE}/video"
+VIDEO_EXT = "https://w3id.org/xapi/video/extensions/"
+REG = str(uuid.uuid5(uuid.NAMESPACE_URL, "attempt"))
+
+
+def sec(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat() + "Z"
+
+
+def answers() -> list[dict[str, Any]]:
+    attempt = ctx(QUIZ, registration=REG)
+    return [
+        # Ann: no durations, so each answer's time is the gap from the statement before.
+        statement("attempted", QUIZ, sec(0), ANN, context=ctx(COURSE, registration=REG)),
+        *(
+            statement("answered", f"{QUIZ}/q{n}", sec(s), ANN, context=attempt)
+            for n, s in enumerate((1.0, 2.5, 4.5, 34.5), 1)
+        ),
+        statement("passed", QUIZ, sec(36), ANN, context=ctx(COURSE, registration=REG)),
+        # Bob: the answers' own durations, one of them fast.
+        *(
+            statement(
+                "answered",
+                f"{QUIZ}/q{n}",
+                sec(100 + 30 * n),
+                BOB,
+                context=ctx(QUIZ),
+                result={"duration": f"PT{d}S"},
+            )
+            for n, d in enumerate((20, 2, 25), 1)
+        ),
+        statement("passed", QUIZ, sec(200), BOB, context=ctx(COURSE)),
+    ]
+
+
+def test_answer_latency_exact(tmp_path: Path) -> None:
+    got = analytics.click_through(sync_into(tmp_path, answers()), "default")
+    expected = pl.DataFrame(
+        {
+            "learner": ["mbox:" + ANN, "mbox:" + BOB],
+            "activity": [QUIZ, QUIZ],
+            "answers": [4, 3],
+            "fast_answers": [3, 1],
+            "answer_median_s": [1.75, 20.0],
+            "attempts": [1, 1],
+            "fast_attempts": [1, 0],
+            "answers_flagged": [True, False],
+            "flagged": [True, False],
+            "signals": [["answers"], []],
+        }
+    )
+    assert_frame_equal(got.select(expected.columns), expected)
+    assert got["reason"].to_list() == [
+        "not judged: no catalog duration and only 2 learner(s) completed it (need 5); "
+        "fast answers: 3 of 4 questions answered in under 3 s; median 1.8 s; most answers "
+        "that fast in 1 of 1 attempt(s) (threshold: over 50% of at least 3 answers)",
+        "not judged: no catalog duration and only 2 learner(s) completed it (need 5); "
+        "answers: 1 of 3 questions answered in under 3 s; median 20.0 s",
+    ]
+
+
+def video_statement(
+    verb: str,
+    seconds: float,
+    who: str = ANN,
+    segments: str | None = None,
+    seek: tuple[float, float] | None = None,
+    **context: Any,
+) -> dict[str, Any]:
+    verb_id = (
+        f"https://w3id.org/xapi/video/verbs/{verb}"
+        if verb in ("played", "paused", "seeked")
+        else f"http://adlnet.gov/expapi/verbs/{verb}"
+    )
+    extensions: dict[str, Any] = {}
+    if segments is not None:
+        extensions[VIDEO_EXT + "played-segments"] = segments
+    if seek is not None:
+        extensions[VIDEO_EXT + "time-from"], extensions[VIDEO_EXT + "time-to"] = seek
+    result: dict[str, Any] = {"extensions": extensions}
+    if verb == "completed":
+        result["completion"] = True
+    s = statement(
+        "experienced",
+        VID,
+        sec(seconds),
+        who,
+        context={
+            "contextActivities": {
+                "parent": [{"id": COURSE}],
+                "category": [{"id": "https://w3id.org/xapi/video"}],
+            },
+            "extensions": {VIDEO_EXT + k.replace("_", "-"): v for k, v in context.items()},
+        },
+        result=result,
+    )
+    s["verb"] = {"id": verb_id}
+    return s
+
+
+def videos() -> list[dict[str, Any]]:
+    ann = {"length": 100, "completion_threshold": 0.9, "speed": "1.5x"}
+    return [
+        video_statement("played", 0, **ann),
+        # Overlapping segments count once; one past the end counts up to the length.
+        video_statement("paused", 14, segments="0[.]10[,]5[.]20", **ann),
+        video_statement("seeked", 15, seek=(20, 80), **ann),
+        video_statement("seeked", 26, seek=(95, 60), **ann),
+        video_statement(
+            "completed", 40, segments="0[.]10[,]5[.]20[,]80[.]95[,]60[.]70[,]95[.]130", **ann
+        ),
+        statement("completed", COURSE, sec(60), ANN, result={"completion": True}),
+        video_statement("completed", 300, BOB, segments="0[.]100", length=100),
+    ]
+
+
+def test_video_coverage_exact(tmp_path: Path) -> None:
+    db = sync_into(tmp_path, videos())
+    expected = pl.DataFrame(
+        {
+            "learner": ["mbox:" + ANN, "mbox:" + BOB],
+            "video": [VID, VID],
+            "length_s": [100.0, 100.0],
+            "played_s": [50.0, 100.0],
+            "coverage": [0.5, 1.0],
+            "threshold": [0.9, 1.0],
+            "low": [True, False],
+            "forward_seeks": [1, 0],
+            "skipped_s": [60.0, 0.0],
+            "speed": [1.5, None],
+        }
+    )
+    assert_frame_equal(video_coverage(db, "default").drop("tenant"), expected)
+    got = analytics.click_through(db, "default")
+    assert got.select("learner", "activity", "video_flagged", "signals").rows() == [
+        ("mbox:" + ANN, COURSE, True, ["video"]),
+        ("mbox:" + ANN, VID, True, ["video"]),
+        ("mbox:" + BOB, VID, False, []),
+    ]
+    assert got["reason"][1].endswith(
+        "; skipped video: 50% played (50 of 100 s; threshold 72%), "
+        "1 forward seek(s) skipping 60 s, speed up to 1.5x"
+    )
+    assert got["reason"][2].endswith(
+        "; video: 100% played (100 of 100 s; threshold 80%), "
+        "0 forward seek(s) skipping 0 s, speed not reported"
+    )
+
+
+def test_click_through_of_required_activities_only(tmp_path: Path) -> None:
+    db = sync_into(tmp_path, videos())
+    required = pl.DataFrame({"learner": ["mbox:" + ANN, "mbox:" + BOB], "activity": [COURSE] * 2})
+    got = analytics.click_through(db, "default", required=required)
+    assert got.select("learner", "activity", "flagged").rows() == [("mbox:" + ANN, COURSE, True)]
+
+
+_segment = st.tuples(st.integers(-20, 140), st.integers(-20, 140))
+
+
+@_settings
+@given(
+    st.lists(st.lists(_segment, min_size=0, max_size=4), min_size=1, max_size=5),
+    st.integers(1, 120),
+    st.randoms(use_true_random=False),
+)
+def test_video_coverage_at_most_one_and_order_and_duplicates_do_not_matter(
+    reports: list[list[tuple[int, int]]], length: int, rng: Any
+) -> None:
+    statements = [
+        video_statement(
+            "paused", n, segments="[,]".join(f"{a}[.]{b}" for a, b in spans), length=length
+        )
+        for n, spans in enumerate(reports)
+    ]
+
+    def coverage(data: list[dict[str, Any]]) -> pl.DataFrame:
+        with tempfile.TemporaryDirectory() as tmp:
+            return video_coverage(sync_into(Path(tmp), data))
+
+    base = coverage(statements)
+    assert base.height == 1
+    assert 0.0 <= base["coverage"][0] <= 1.0
+    assert base["played_s"][0] <= length
+    resent = [copy.deepcopy(s) | {"id": str(uuid.uuid4())} for s in rng.sample(statements, k=1)]
+    shuffled = statements + resent
+    rng.shuffle(shuffled)
+    assert_frame_equal(coverage(shuffled), base)
