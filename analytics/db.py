@@ -58,6 +58,7 @@ CREATE OR REPLACE VIEW live_statements AS
 MACROS = r"""
 CREATE OR REPLACE TEMP MACRO lrs_mbox_key(m) AS (
     CASE
+        WHEN m = lower(m) THEN 'mbox:' || m  -- the usual case, and the cheap one
         WHEN instr(m, ':') = 0 THEN 'mbox:' || m
         WHEN instr(substr(m, instr(m, ':') + 1), '@') = 0
             THEN 'mbox:' || lower(substr(m, 1, instr(m, ':') - 1)) || ':'

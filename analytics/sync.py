@@ -13,19 +13,24 @@ over the chunk (DuckDB's JSON functions parse each body once, for every path at 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
+import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.db import SCHEMA_VERSION, connect, duration_parts
 
@@ -135,11 +140,12 @@ FROM parsed
 APPLY_VOIDING = """
 UPDATE statements AS s SET voided = true
 FROM (
-    SELECT tenant, voids AS target FROM statements WHERE seq > $low AND voids IS NOT NULL
+    SELECT tenant, voids AS target FROM statements
+    WHERE seq > $low AND voids IS NOT NULL AND ($tenant IS NULL OR tenant = $tenant)
     UNION
     SELECT n.tenant, n.id FROM statements AS n
     JOIN statements AS v ON v.tenant = n.tenant AND v.voids = n.id
-    WHERE n.seq > $low AND n.voids IS NULL
+    WHERE n.seq > $low AND n.voids IS NULL AND ($tenant IS NULL OR n.tenant = $tenant)
 ) AS t
 WHERE s.tenant = t.tenant AND s.id = t.target AND s.voids IS NULL AND NOT s.voided
 """
@@ -156,6 +162,16 @@ class SyncReport:
         return self.statements / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class _Feed:
+    """Statements of one watermark: the whole embedded store (its `seq` is global), or one
+    tenant of a MongoDB store (its `seq` counts per tenant)."""
+
+    source: str  # the name the watermark is kept under
+    tenant: str | None  # None: every tenant
+    chunks: Callable[[int, int], Iterator[pa.Table]]  # (after seq, rows per chunk)
+
+
 def source_of(store_url: str) -> str:
     """The name the watermark is kept under: the store URL with an absolute path."""
     from lrs.store.sqlite import path_from_url
@@ -170,42 +186,48 @@ def sync(
     progress: Callable[[int], Any] | None = None,
 ) -> SyncReport:
     """Copy the statements stored since the last sync into the analytics file."""
-    if not store_url.startswith("sqlite:///"):
-        raise ValueError(
-            f"analytics sync reads the embedded store only (sqlite:///PATH), not {store_url!r}"
-        )
-    source = source_of(store_url)
+    if store_url.startswith("sqlite:///"):
+        feeds = [_Feed(source_of(store_url), None, partial(_sqlite_chunks, store_url))]
+    elif store_url.startswith(("mongodb://", "mongodb+srv://")):
+        feeds = _mongo_feeds(store_url)
+    else:
+        raise ValueError(f"analytics sync reads sqlite:/// or mongodb:// stores, not {store_url!r}")
     started = time.perf_counter()
     con = connect(db_path)
-    # The reader makes millions of short-lived tuples: the cyclic GC would rescan them all.
+    # The reader makes millions of short-lived objects: the cyclic GC would rescan them all.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        row = con.execute("SELECT last_seq FROM sync_state WHERE source = ?", [source]).fetchone()
-        low = 0 if row is None else int(row[0])
         copied = 0
-        for table in _chunks(store_url, low, chunk_size):
-            high = _apply_chunk(con, source, table, low)
-            copied += table.num_rows
-            low = high
-            if progress is not None:
-                progress(table.num_rows)
-        return SyncReport(copied, time.perf_counter() - started, low)
+        last = 0
+        for feed in feeds:
+            row = con.execute(
+                "SELECT last_seq FROM sync_state WHERE source = ?", [feed.source]
+            ).fetchone()
+            low = 0 if row is None else int(row[0])
+            for table in feed.chunks(low, chunk_size):
+                high = _apply_chunk(con, feed, table, low)
+                copied += table.num_rows
+                low = high
+                if progress is not None:
+                    progress(table.num_rows)
+            last = max(last, low)
+        return SyncReport(copied, time.perf_counter() - started, last)
     finally:
         con.close()
         if collecting:
             gc.enable()
 
 
-def _apply_chunk(con: duckdb.DuckDBPyConnection, source: str, chunk: pa.Table, low: int) -> int:
+def _apply_chunk(con: duckdb.DuckDBPyConnection, feed: _Feed, chunk: pa.Table, low: int) -> int:
     high = int(chunk["seq"][-1].as_py())  # rows come in seq order
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("chunk", chunk)
         con.execute("INSERT INTO statements " + FLATTEN)
         con.unregister("chunk")
-        con.execute(APPLY_VOIDING, {"low": low})
-        _update_watermark(con, source, high)
+        con.execute(APPLY_VOIDING, {"low": low, "tenant": feed.tenant})
+        _update_watermark(con, feed.source, high)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -221,7 +243,6 @@ def _update_watermark(con: duckdb.DuckDBPyConnection, source: str, high: int) ->
     )
 
 
-_COLUMNS = "seq, tenant, stored_us, voided, voids, CAST(body AS TEXT)"
 _SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
@@ -229,46 +250,35 @@ _SCHEMA = pa.schema(
         ("stored_us", pa.int64()),
         ("voided", pa.int64()),
         ("voids", pa.string()),
-        ("body", pa.string()),
+        ("body", pa.large_string()),
     ]
 )
+# DuckDB scans an Arrow table one record batch per thread: batches this long keep both
+# cores busy without making each one's overhead count.
+_BATCH_ROWS = 8192
 
 
-def _chunks(store_url: str, low: int, chunk_size: int) -> Iterator[pa.Table]:
-    """Arrow tables of the statements after `low`, in seq order, read ahead on a thread."""
-    from lrs.store.sqlite import path_from_url
+def _table(columns: Sequence[Sequence[Any] | pa.Array]) -> pa.Table:
+    arrays = [
+        c if isinstance(c, pa.Array) else pa.array(c, f.type)
+        for c, f in zip(columns, _SCHEMA, strict=True)
+    ]
+    table = pa.Table.from_arrays(arrays, schema=_SCHEMA)
+    return pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), _SCHEMA)
 
-    path = path_from_url(store_url)
-    if not path.exists():
-        raise FileNotFoundError(f"no store at {path}")
+
+def _read_ahead(produce: Callable[[], Iterator[pa.Table]]) -> Iterator[pa.Table]:
+    """The tables `produce` yields, made on a thread of its own (two ahead at most) while the
+    caller works on the previous one: the readers release the GIL, and so does DuckDB."""
     ahead: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def read() -> None:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            try:
-                conn.execute("PRAGMA mmap_size=17179869184")
-                conn.execute("PRAGMA cache_size=-262144")
-                after = low
-                while not stop.is_set():
-                    rows = conn.execute(
-                        f"SELECT {_COLUMNS} FROM statements WHERE seq > ? ORDER BY seq LIMIT ?",
-                        (after, chunk_size),
-                    ).fetchall()
-                    if not rows:
-                        break
-                    after = rows[-1][0]
-                    columns = list(zip(*rows, strict=True))
-                    del rows
-                    ahead.put(
-                        pa.Table.from_arrays(
-                            [pa.array(c, f.type) for c, f in zip(columns, _SCHEMA, strict=True)],
-                            schema=_SCHEMA,
-                        )
-                    )
-            finally:
-                conn.close()
+            for table in produce():
+                if stop.is_set():
+                    break
+                ahead.put(table)
             ahead.put(None)
         except BaseException as exc:
             ahead.put(exc)
@@ -289,3 +299,106 @@ def _chunks(store_url: str, low: int, chunk_size: int) -> Iterator[pa.Table]:
             with contextlib.suppress(queue.Empty):
                 ahead.get(timeout=0.05)
         reader.join()
+
+
+def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[pa.Table]:
+    """Arrow tables of the embedded store's statements after `low`, in seq order."""
+    from lrs.store.sqlite import path_from_url
+
+    path = path_from_url(store_url)
+    if not path.exists():
+        raise FileNotFoundError(f"no store at {path}")
+
+    def produce() -> Iterator[pa.Table]:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA mmap_size=17179869184")
+            conn.execute("PRAGMA cache_size=-262144")
+            after = low
+            while True:
+                table = _packed_chunk(conn, after, chunk_size)
+                if table is None:
+                    return
+                after = table["seq"][-1].as_py()
+                yield table
+        finally:
+            conn.close()
+
+    return _read_ahead(produce)
+
+
+# One row per chunk: each column aggregated in the same pass (so in the same order), and
+# the bodies concatenated into one blob cut by their lengths. A row per statement would
+# cost Python objects per statement, three times the time SQLite spends reading them.
+_PACKED = """
+SELECT count(*), json_group_array(seq), json_group_array(tenant), json_group_array(stored_us),
+       json_group_array(voided), json_group_array(voids), json_group_array(length(body)),
+       CAST(group_concat(body, '') AS BLOB)
+FROM (SELECT * FROM statements WHERE seq > ? ORDER BY seq LIMIT ?)
+"""
+
+
+def _packed_chunk(conn: sqlite3.Connection, after: int, limit: int) -> pa.Table | None:
+    count, *lists, bodies = conn.execute(_PACKED, (after, limit)).fetchone()
+    if count == 0:
+        return None
+    seq, tenant, stored_us, voided, voids, lengths = (orjson.loads(x) for x in lists)
+    offsets = pa.concat_arrays(
+        [pa.array([0], pa.int64()), pc.cumulative_sum(pa.array(lengths, pa.int64()))]
+    )
+    body = pa.LargeStringArray.from_buffers(count, offsets.buffers()[1], pa.py_buffer(bodies))
+    body.validate(full=True)  # UTF-8, and lengths that add up to the blob
+    return _table([seq, tenant, stored_us, voided, voids, body])
+
+
+def _mongo_feeds(store_url: str) -> list[_Feed]:
+    """One feed per tenant of a MongoDB store, each with its own watermark."""
+    from lrs.store.mongo import MongoStore
+
+    async def tenants() -> list[str]:
+        store = MongoStore(store_url)
+        await store.open()
+        try:
+            return await store.tenants()
+        finally:
+            await store.close()
+
+    source = "mongodb:" + _without_password(store_url)
+    return [
+        _Feed(f"{source}#{tenant}", tenant, partial(_mongo_chunks, store_url, tenant))
+        for tenant in asyncio.run(tenants())
+    ]
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _mongo_chunks(store_url: str, tenant: str, low: int, chunk_size: int) -> Iterator[pa.Table]:
+    """Arrow tables of one tenant's visible statements after `low`, in seq order."""
+    from lrs.store.mongo import MongoStore
+
+    def produce() -> Iterator[pa.Table]:
+        loop = asyncio.new_event_loop()
+        store = MongoStore(store_url)
+        loop.run_until_complete(store.open())
+        try:
+            after = low
+            while True:
+                rows = loop.run_until_complete(store.statements_after(tenant, after, chunk_size))
+                if not rows:
+                    return
+                after = rows[-1][0]
+                seqs, stored, voided, voids, bodies = zip(*rows, strict=True)
+                del rows
+                texts = [bytes(b).decode() for b in bodies]
+                yield _table(
+                    [seqs, [tenant] * len(seqs), stored, [int(v) for v in voided], voids, texts]
+                )
+        finally:
+            loop.run_until_complete(store.close())
+            loop.close()
+
+    return _read_ahead(produce)

@@ -13,10 +13,11 @@ import duckdb
 import pytest
 
 import analytics
-from lrs.store.sqlite import SQLiteStore
+from lrs.store import open_store
 from lrs.xapi.prepare import prepare
 from lrs.xapi.validate import validate_statement
 from lrs.xapi.versions import XAPIVersion
+from tests.conftest import store_url
 
 # `analytics.sync` is the function; the module is reached by name.
 sync_module = importlib.import_module("analytics.sync")
@@ -27,12 +28,13 @@ VERB = "http://adlnet.gov/expapi/verbs/"
 
 
 def store_statements(
-    store_path: Path, statements: list[dict[str, Any]], tenant: str = "default"
+    store_at: Path | str, statements: list[dict[str, Any]], tenant: str = "default"
 ) -> None:
-    """Validate, prepare and save statements (one batch each) into an embedded store."""
+    """Validate, prepare and save statements (one batch each) into a store: an embedded
+    store's file, or any store's URL."""
 
     async def run() -> None:
-        store = SQLiteStore(f"sqlite:///{store_path}")
+        store = open_store(store_at if isinstance(store_at, str) else f"sqlite:///{store_at}")
         await store.open()
         try:
             for s in statements:
@@ -163,30 +165,32 @@ def test_actor_keys_match_the_lrs(tmp_path: Path, actor: dict[str, Any], key: st
     assert rows(tmp_path / "a.duckdb", "SELECT actor_key FROM statements") == [(key,)]
 
 
-def test_sync_is_incremental_and_idempotent(tmp_path: Path) -> None:
-    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
-    url = f"sqlite:///{store}"
+@pytest.fixture(params=["sqlite", "mongodb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty store of each kind."""
+    return store_url(request, str(request.param), tmp_path, "sync")
+
+
+def test_sync_is_incremental_and_idempotent(tmp_path: Path, store: str) -> None:
+    url, db = store, tmp_path / "a.duckdb"
     first = [
         statement("experienced", f"https://x.example/{n}", "2024-01-02T10:00:00Z") for n in range(5)
     ]
-    store_statements(store, first)
+    store_statements(url, first)
     assert analytics.sync(url, db, chunk_size=2).statements == 5
     assert analytics.sync(url, db).statements == 0
-    store_statements(
-        store, [statement("experienced", "https://x.example/9", "2024-01-02T11:00:00Z")]
-    )
+    store_statements(url, [statement("experienced", "https://x.example/9", "2024-01-02T11:00:00Z")])
     report = analytics.sync(url, db)
     assert (report.statements, report.last_seq) == (1, 6)
     assert rows(db, "SELECT count(*), count(DISTINCT id) FROM statements") == [(6, 6)]
 
 
 def test_a_crash_halfway_loses_and_duplicates_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
-    url = f"sqlite:///{store}"
+    url, db = store, tmp_path / "a.duckdb"
     store_statements(
-        store,
+        url,
         [
             statement("experienced", f"https://x.example/{n}", "2024-01-02T10:00:00Z")
             for n in range(5)
@@ -220,42 +224,46 @@ def _voiding(target: str) -> dict[str, Any]:
     }
 
 
-def test_voiding_synced_later_marks_the_target(tmp_path: Path) -> None:
-    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
-    url = f"sqlite:///{store}"
+def test_voiding_synced_later_marks_the_target(tmp_path: Path, store: str) -> None:
+    url, db = store, tmp_path / "a.duckdb"
     target = statement("completed", "https://x.example/a", "2024-01-02T10:00:00Z")
     keep = statement("completed", "https://x.example/b", "2024-01-02T10:00:00Z")
-    store_statements(store, [target, keep])
+    store_statements(url, [target, keep])
     analytics.sync(url, db)
-    store_statements(store, [_voiding(target["id"])])
+    store_statements(url, [_voiding(target["id"])])
     analytics.sync(url, db)
     assert rows(db, "SELECT object_id FROM live_statements") == [("https://x.example/b",)]
     assert rows(db, f"SELECT voided FROM statements WHERE id = '{target['id']}'") == [(True,)]
 
 
-def test_voiding_in_the_same_chunk_and_before_the_target(tmp_path: Path) -> None:
-    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
-    url = f"sqlite:///{store}"
+def test_voiding_in_the_same_chunk_and_before_the_target(tmp_path: Path, store: str) -> None:
+    url, db = store, tmp_path / "a.duckdb"
     first = statement("completed", "https://x.example/a", "2024-01-02T10:00:00Z")
     late = statement("completed", "https://x.example/c", "2024-01-02T10:00:00Z")
     # `late`'s voiding statement arrives before `late` itself.
-    store_statements(store, [first, _voiding(first["id"]), _voiding(late["id"]), late])
+    store_statements(url, [first, _voiding(first["id"]), _voiding(late["id"]), late])
     analytics.sync(url, db, chunk_size=3)
     assert rows(db, "SELECT count(*) FROM live_statements") == [(0,)]
 
 
-def test_tenants_stay_apart(tmp_path: Path) -> None:
-    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+def test_tenants_stay_apart(tmp_path: Path, store: str) -> None:
+    db = tmp_path / "a.duckdb"
+    for tenant in ("north", "south"):
+        store_statements(
+            store, [statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")], tenant
+        )
+    analytics.sync(store, db)
     store_statements(
-        store, [statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")], "north"
+        store, [statement("experienced", "https://x.example/b", "2024-01-02T10:00:00Z")], "south"
     )
-    store_statements(
-        store, [statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")], "south"
-    )
-    analytics.sync(f"sqlite:///{store}", db)
-    assert rows(db, "SELECT tenant FROM statements ORDER BY tenant") == [("north",), ("south",)]
+    assert analytics.sync(store, db).statements == 1  # a watermark per tenant where seq is
+    assert rows(db, "SELECT tenant, object_id FROM statements ORDER BY tenant, object_id") == [
+        ("north", "https://x.example/a"),
+        ("south", "https://x.example/a"),
+        ("south", "https://x.example/b"),
+    ]
 
 
-def test_only_the_embedded_store_is_read(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="embedded store"):
-        analytics.sync("mongodb://localhost/x", tmp_path / "a.duckdb")
+def test_a_store_it_cannot_read_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="sqlite:/// or mongodb://"):
+        analytics.sync("postgres://localhost/x", tmp_path / "a.duckdb")

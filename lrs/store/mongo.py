@@ -680,6 +680,35 @@ class MongoStore:
                 yield row
             after = rows[-1].seq
 
+    # -- the analytics sync's reader ------------------------------------------------------------
+
+    @_mapped
+    async def tenants(self) -> list[str]:
+        """Every tenant that has stored a statement (each has a counter document)."""
+        return sorted(str(t) for t in await self._c("counters").distinct("_id"))
+
+    @_mapped
+    async def statements_after(
+        self, tenant: str, after: int, limit: int
+    ) -> list[tuple[int, int, bool, str | None, bytes]]:
+        """(seq, stored_us, voided, voids, body) of the tenant's statements after sequence
+        number `after`, in seq order, up to the ceiling: a watermark never skips a statement
+        of a batch still being written."""
+        ceiling = await self._ceiling(tenant)
+        cursor = (
+            self._c("statements")
+            .find(
+                {"t": tenant, "seq": {"$gt": int(after), "$lte": ceiling}, **_VISIBLE},
+                {"seq": 1, "stored_us": 1, "voided": 1, "voids": 1, "body": 1},
+            )
+            .sort("seq", ASCENDING)
+            .limit(int(limit))
+        )
+        return [
+            (int(d["seq"]), int(d["stored_us"]), bool(d["voided"]), d.get("voids"), d["body"])
+            async for d in cursor
+        ]
+
     # -- activities and agents ----------------------------------------------------------------
 
     @_mapped
