@@ -6,6 +6,9 @@ naive TIMESTAMP values in UTC with microsecond precision.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
@@ -87,11 +90,40 @@ DURATION_PATTERN = (
 )
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to the analytics file, with the schema created (unless read-only)."""
+# Told of every DuckDB connection the analytics open in this context: the HTTP layer uses it
+# to interrupt a computation that runs over its time limit, wherever it opened them.
+on_open: ContextVar[Callable[[duckdb.DuckDBPyConnection], None] | None] = ContextVar(
+    "on_open", default=None
+)
+
+
+def announce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    hook = on_open.get()
+    if hook is not None:
+        hook(con)
+    return con
+
+
+def connect(
+    path: str | Path, read_only: bool = False, wait_s: float = 0.0
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the analytics file, with the schema created (unless read-only).
+
+    DuckDB lets one process write a file, or several read it, not both: while another
+    process holds the file (a server answering an /analytics/ request, say), the connection
+    is tried again for up to `wait_s` seconds."""
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+    announce(con)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     if not read_only:

@@ -51,6 +51,7 @@ import polars as pl
 import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
+from analytics.db import announce
 from analytics.derive import click_through, time_on_task
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -99,7 +100,7 @@ def as_of_connection(db: str | Path, as_of: date | datetime) -> duckdb.DuckDBPyC
     """An in-memory connection whose `statements` and `live_statements` are the analytics
     file's, cut at the as-of moment (the derive functions read them by those names)."""
     moment = as_of_moment(as_of)
-    con = duckdb.connect()
+    con = announce(duckdb.connect())
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     path = str(db).replace("'", "''")

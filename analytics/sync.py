@@ -34,6 +34,10 @@ import pyarrow.compute as pc
 
 from analytics.db import SCHEMA_VERSION, connect, duration_parts
 
+# How long a sync waits for readers of the analytics file to let go of it: longer than the
+# time limit of an /analytics/ request (LRS_ANALYTICS_TIME_LIMIT, 30 s by default).
+LOCK_WAIT_S = 60.0
+
 CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 
 # Context activities of these definition types are competencies (skills) in themselves.
@@ -193,7 +197,7 @@ def sync(
     else:
         raise ValueError(f"analytics sync reads sqlite:/// or mongodb:// stores, not {store_url!r}")
     started = time.perf_counter()
-    con = connect(db_path)
+    con = connect(db_path, wait_s=LOCK_WAIT_S)
     # The reader makes millions of short-lived objects: the cyclic GC would rescan them all.
     collecting = gc.isenabled()
     gc.disable()

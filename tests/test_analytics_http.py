@@ -574,3 +574,33 @@ def test_a_computation_over_the_time_limit_answers_503(scoring: Scoring) -> None
         process.terminate()
         process.wait(timeout=10)
     assert scoring.api.audit()[-1]["status"] == 503
+
+
+def test_time_up_interrupts_the_connections_the_scoring_opened_itself(tmp_path: Path) -> None:
+    import threading
+
+    from analytics.db import connect, on_open
+    from analytics.risk import as_of_connection
+    from lrs.api.analytics import Watch
+
+    db = tmp_path / "a.duckdb"
+    connect(db).close()
+    watch, outcome = Watch(), []
+
+    def scoring() -> None:  # as analytics.risk does, inside a request's computation
+        hook = on_open.set(watch.adopt)
+        try:
+            con = as_of_connection(db, date(2026, 1, 1))
+            con.execute("SELECT count(*) FROM range(100000000000) AS a(n) WHERE n % 7 = 3")
+            outcome.append("finished")
+        except duckdb.InterruptException:
+            outcome.append("interrupted")
+        finally:
+            on_open.reset(hook)
+
+    worker = threading.Thread(target=scoring)
+    worker.start()
+    time.sleep(0.5)
+    watch.expire()
+    worker.join(timeout=10)
+    assert outcome == ["interrupted"]

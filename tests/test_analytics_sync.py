@@ -267,3 +267,35 @@ def test_tenants_stay_apart(tmp_path: Path, store: str) -> None:
 def test_a_store_it_cannot_read_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="sqlite:/// or mongodb://"):
         analytics.sync("postgres://localhost/x", tmp_path / "a.duckdb")
+
+
+def test_sync_waits_for_a_reader_to_let_go_of_the_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    store_statements(
+        store, [statement("experienced", "https://x.example/a", "2024-01-02T10:00:00Z")]
+    )
+    analytics.sync(f"sqlite:///{store}", db)
+    reader = subprocess.Popen(  # another process reading, as a server's /analytics/ request
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('reading', flush=True); time.sleep(1.5)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == b"reading\n"
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb.connect(str(db)).close()
+        started = time.monotonic()
+        assert analytics.sync(f"sqlite:///{store}", db).statements == 0
+        assert time.monotonic() - started > 0.5  # it waited, then went ahead
+    finally:
+        reader.wait(timeout=10)
+        reader.stdout.close()

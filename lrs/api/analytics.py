@@ -47,7 +47,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -390,15 +390,26 @@ class Watch:
                 self._connections.remove(con)
                 con.close()
 
+    def adopt(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Interrupt `con` too when time runs out: a connection the analytics functions
+        opened themselves (announced through analytics.db.on_open)."""
+        with self._lock:
+            if self.expired:
+                raise TimeUp
+            self._connections.append(con)
+
     def check(self) -> None:
         if self.expired:
             raise TimeUp
 
     def expire(self) -> None:
+        import duckdb
+
         with self._lock:
             self.expired = True
             for con in self._connections:
-                con.interrupt()
+                with suppress(duckdb.Error):  # one its owner has closed meanwhile
+                    con.interrupt()
 
 
 @dataclass(frozen=True)
@@ -595,6 +606,9 @@ def compute(work: Work, query: Query) -> Answer:
     """Blocking: read the analytics file, compute, filter, serialize one answer."""
     import duckdb
 
+    from analytics.db import on_open
+
+    hook = on_open.set(work.watch.adopt)  # this worker thread's context, until we return
     try:
         if query.metric == "report/audit":
             report, version = _audit_report(work, query)
@@ -607,6 +621,8 @@ def compute(work: Work, query: Query) -> Answer:
         raise TimeUp from exc
     except duckdb.IOException as exc:  # the file lock: a sync holds the file
         raise ServiceUnavailable(BUSY) from exc
+    finally:
+        on_open.reset(hook)
 
 
 async def run(executor: ThreadPoolExecutor, work: Work, query: Query, limit: float) -> Answer:
