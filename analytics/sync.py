@@ -40,9 +40,6 @@ LOCK_WAIT_S = 60.0
 
 CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 
-# Context activities of these definition types are competencies (skills) in themselves.
-COMPETENCY_TYPE_SUFFIXES = ("/competency", "/objective")
-
 _PATHS = [
     "$.id",
     "$.actor.objectType",
@@ -59,7 +56,10 @@ _PATHS = [
     "$.context.registration",
     f'$.context.extensions."{CMI5_SESSION}"',
     "$.context.extensions",
-    "$.context.contextActivities",
+    "$.context.contextActivities.parent",
+    "$.context.contextActivities.grouping",
+    "$.context.contextActivities.category",
+    "$.context.contextActivities.other",
     "$.result.success",
     "$.result.completion",
     "$.result.score.scaled",
@@ -76,12 +76,7 @@ def _v(path: str) -> str:
     return f"v[{_P[path]}]"
 
 
-_ACTIVITY_LIST = '[{"id": "VARCHAR", "definition": {"type": "VARCHAR"}}]'
-_CONTEXT_ACTIVITIES = (
-    f'{{"parent": {_ACTIVITY_LIST}, "grouping": {_ACTIVITY_LIST}, '
-    f'"category": {_ACTIVITY_LIST}, "other": {_ACTIVITY_LIST}}}'
-)
-_COMPETENCY = " OR ".join(f"ends_with(a.definition.type, '{s}')" for s in COMPETENCY_TYPE_SUFFIXES)
+_CA = "$.context.contextActivities."
 
 FLATTEN = f"""
 WITH raw AS (
@@ -89,10 +84,7 @@ WITH raw AS (
            json_extract_string(body, {_PATHS!r}) AS v
     FROM chunk
 ), parsed AS (
-    SELECT *,
-        json_transform({_v("$.context.contextActivities")}, '{_CONTEXT_ACTIVITIES}') AS ca,
-        {duration_parts(_v("$.result.duration"))} AS dp
-    FROM raw
+    SELECT *, {duration_parts(_v("$.result.duration"))} AS dp FROM raw
 )
 SELECT
     seq,
@@ -124,16 +116,14 @@ SELECT
     try_cast({_v("$.result.completion")} AS BOOLEAN) AS completion,
     try_cast({_v("$.result.score.scaled")} AS DOUBLE) AS score_scaled,
     try_cast({_v("$.result.score.raw")} AS DOUBLE) AS score_raw,
-    CASE WHEN dp IS NOT NULL THEN lrs_duration_parts_s(dp) END AS duration_s,
+    lrs_duration_parts_s(dp) AS duration_s,
     {_v("$.result.response")} AS response,
-    coalesce(list_transform(ca.parent, lambda a: a.id), []) AS parent_ids,
-    coalesce(list_transform(ca.grouping, lambda a: a.id), []) AS grouping_ids,
-    coalesce(list_transform(ca.category, lambda a: a.id), []) AS category_ids,
-    coalesce(list_transform(ca.other, lambda a: a.id), []) AS other_ids,
-    list_transform(
-        list_filter(list_concat(coalesce(ca.category, []), coalesce(ca.other, [])),
-                    lambda a: {_COMPETENCY}),
-        lambda a: a.id) AS competency_ids,
+    lrs_activity_ids({_v(_CA + "parent")}) AS parent_ids,
+    lrs_activity_ids({_v(_CA + "grouping")}) AS grouping_ids,
+    lrs_activity_ids({_v(_CA + "category")}) AS category_ids,
+    lrs_activity_ids({_v(_CA + "other")}) AS other_ids,
+    list_concat(lrs_competency_ids({_v(_CA + "category")}),
+                lrs_competency_ids({_v(_CA + "other")})) AS competency_ids,
     {_v("$.context.extensions")}::JSON AS context_extensions,
     {_v("$.result.extensions")}::JSON AS result_extensions
 FROM parsed
@@ -198,6 +188,7 @@ def sync(
         raise ValueError(f"analytics sync reads sqlite:/// or mongodb:// stores, not {store_url!r}")
     started = time.perf_counter()
     con = connect(db_path, wait_s=LOCK_WAIT_S)
+    con.execute("SET preserve_insertion_order = false")  # rows carry seq: order is free
     # The reader makes millions of short-lived objects: the cyclic GC would rescan them all.
     collecting = gc.isenabled()
     gc.disable()
