@@ -337,19 +337,34 @@ def combine(rows_hex: str, evidence_hex: str) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
+# A cell starting with one of these is a formula to a spreadsheet: a learner named
+# "=HYPERLINK(...)" must not run in the compliance officer's Excel. Such a cell is written
+# with a leading apostrophe (shown as text, never evaluated), and so is one that already
+# starts with an apostrophe, so that reading strips exactly one and every value comes back.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _to_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _from_cell(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def to_csv(report: Report) -> str:
     """The rows (header first), a blank line, then `#`-prefixed metadata and summary lines:
     a spreadsheet shows them as rows of their own under the table."""
     buffer = io.StringIO()
     w = csv.writer(buffer, lineterminator="\r\n")
     w.writerow(COLUMNS)
-    w.writerows(report.rows)
+    w.writerows([_to_cell(v) for v in row] for row in report.rows)
     w.writerow([])
     for key, value in report.metadata().items():
-        w.writerow([f"# {key}", value])
+        w.writerow([f"# {key}", _to_cell(value)])
     w.writerow(["# summary", *SUMMARY_COLUMNS])
     for s in report.summary():
-        w.writerow(["# summary", *s])
+        w.writerow(["# summary", *(_to_cell(v) for v in s)])
     return buffer.getvalue()
 
 
@@ -384,9 +399,9 @@ def parse_csv(text: str) -> tuple[Report, dict[str, str]]:
         if in_rows:
             if len(line) != len(COLUMNS):
                 raise ReportError(f"a row has {len(line)} cells, expected {len(COLUMNS)}")
-            rows.append(tuple(line))
+            rows.append(tuple(_from_cell(v) for v in line))
         elif line[0].startswith("# ") and line[0] != "# summary" and len(line) >= 2:
-            meta[line[0][2:]] = line[1]
+            meta[line[0][2:]] = _from_cell(line[1])
     report, _ = _meta_report(meta, rows)
     return report, meta
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import analytics
 from analytics.catalog import parse_catalog, parse_roster
@@ -18,6 +22,7 @@ from analytics.report import (
     audit,
     parse_csv,
     parse_html,
+    sort_rows,
     to_csv,
     to_html,
     verify,
@@ -242,3 +247,36 @@ def test_cli_audit_and_verify(data: Data) -> None:
     failed = runner.invoke(report_group, ["verify", str(out)], env=env)
     assert failed.exit_code == 1
     assert "NOT intact" in failed.output and "rows changed" in failed.output
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "=", "+", "-", "@", "'", "\t", "a"]), st.text(max_size=8)),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_csv_cells_never_start_a_formula_and_come_back_exactly(
+    names: list[tuple[str, str]],
+) -> None:
+    rows = sort_rows(
+        (
+            f"mbox:mailto:l{n}@x.example",
+            a + b,
+            "=ICU",
+            "RN",
+            "https://x.example/c",
+            "C",
+            "",
+            "not started",
+            "",
+            "",
+        )
+        for n, (a, b) in enumerate(names)
+    )
+    report = Report(date(2024, 3, 21), "=ICU", "default", "2024-03-22T08:00:00.000000Z", rows)
+    text = to_csv(report)
+    for line in csv.reader(io.StringIO(text)):
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in line)
+    parsed, meta = parse_csv(text)
+    assert parsed.rows == report.rows and meta["digest"] == report.digest
