@@ -263,11 +263,15 @@ def fetch_evidence(
         await store.open()
         try:
             out: dict[str, Evidence] = {}
-            for sid in ids:
-                got = await store.get_statement(tenant, sid)
-                out[sid] = Evidence(
-                    sid, None if got is None else got.body, bool(got and got.voided)
-                )
+            # Many lookups in flight at once: a report cites one statement or more per
+            # learner and requirement, and each lookup is a round trip to the store.
+            for start in range(0, len(ids), 256):
+                batch = ids[start : start + 256]
+                found = await asyncio.gather(*(store.get_statement(tenant, i) for i in batch))
+                for sid, got in zip(batch, found, strict=True):
+                    out[sid] = Evidence(
+                        sid, None if got is None else got.body, bool(got and got.voided)
+                    )
             return out
         finally:
             await store.close()

@@ -17,7 +17,9 @@ registration (one per clinician x course attempt), contextActivities parent (the
 or the course for an AU) and grouping (the course), and cmi5 category and session id.
 
 `QueryValues.for_loaded(n)` names filter values that certainly occur among the first
-`n` statements, for query benchmarks.
+`n` statements, for query benchmarks. `catalog()` and `roster()` are what the hospital
+would write for the scoring: every course a requirement (some of some units or roles
+only) due three to six weeks after the start, and the clinicians in eight units.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # analytics (Polars, DuckDB) only for catalog() and roster()
+    from analytics.catalog import Catalog, Roster
 
 DEFAULT_SEED = 20240102
 STATEMENTS_PER_SESSION = 9
@@ -373,6 +378,107 @@ class QueryValues:
             registration=session.registration,
             middle_index=middle,
         )
+
+
+# --------------------------------------------------------------------------- catalog
+
+UNITS = (
+    "Intensive Care",
+    "Emergency Department",
+    "Acute Medicine",
+    "General Surgery",
+    "Theatres",
+    "Maternity",
+    "Paediatrics",
+    "Outpatients",
+)
+AU_EXPECTED_S = 480.0  # about what a session takes: 60-600 s of content, 3 answers
+# Courses required of some units or roles only (slug -> (units, roles); empty: any).
+RESTRICTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "insulin": (("Intensive Care", "Acute Medicine", "Paediatrics", "General Surgery"), ()),
+    "transfusion": (
+        ("Intensive Care", "Emergency Department", "Theatres", "Maternity", "General Surgery"),
+        (),
+    ),
+    "cd": ((), ("Staff Nurse", "Senior Sister", "Dr", "Pharmacist", "Midwife", "Paramedic")),
+    "news2": (
+        ("Intensive Care", "Emergency Department", "Acute Medicine", "General Surgery"),
+        (),
+    ),
+}
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def due_date(course: int) -> date:
+    """A course's due date: three to six weeks after the data start."""
+    return START.date() + timedelta(days=21 + 7 * (course % 4))
+
+
+def skill(course: int, au: int) -> str:
+    """The skill a question of an AU is evidence of: `course slug.AU topic`."""
+    return f"{COURSES[course][0]}.{_slug(COURSES[course][2][au])}"
+
+
+def catalog() -> Catalog:
+    """The hospital's catalog: every course a requirement (of every unit and role, or of
+    those in RESTRICTED), due a few weeks after START; every AU with its expected duration
+    and the course as its skill; every question with its AU's skill."""
+    from analytics.catalog import Activity, Catalog
+
+    activities: list[Activity] = []
+    for n, (slug, title, aus) in enumerate(COURSES):
+        units, roles = RESTRICTED.get(slug, ((), ()))
+        activities.append(
+            Activity(course_id(n), title, due_date(n), units, roles, AU_EXPECTED_S * len(aus))
+        )
+        for a, topic in enumerate(aus):
+            activities.append(
+                Activity(
+                    au_id(n, a),
+                    f"{title}: {topic}",
+                    expected_seconds=AU_EXPECTED_S,
+                    skills=(slug,),
+                    questions={
+                        question_id(n, a, q): (skill(n, a),) for q in range(QUESTIONS_PER_AU)
+                    },
+                )
+            )
+    return Catalog(tuple(activities))
+
+
+def role_of(clinician: Clinician) -> str:
+    """The role the clinician's name starts with."""
+    return next(role for role, _ in ROLES if clinician.name.startswith(role + " "))
+
+
+def unit_of(number: int) -> str:
+    """Clinician `number`'s unit: deterministic, about as many in each."""
+    digest = hashlib.blake2b(f"unit:{number}".encode(), digest_size=2).digest()
+    return UNITS[int.from_bytes(digest) % len(UNITS)]
+
+
+def roster_rows() -> list[dict[str, str]]:
+    """The roster as rows of `analytics.catalog.roster_csv`: name (without the role),
+    unit, role, mbox, one per clinician."""
+    return [
+        {
+            "name": c.name.removeprefix(role_of(c) + " "),
+            "unit": unit_of(n),
+            "role": role_of(c),
+            "mbox": c.mbox,
+        }
+        for n, c in enumerate(CLINICIANS)
+    ]
+
+
+def roster() -> Roster:
+    """The 5,000 clinicians, through the roster file a customer would write."""
+    from analytics.catalog import parse_roster, roster_csv
+
+    return parse_roster(roster_csv(roster_rows()), "bench roster")
 
 
 if __name__ == "__main__":
