@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -165,3 +166,39 @@ expected_duration = 600
     assert "1 of 1 earlier requirements late" in str(row["explanation"])
     old = frame.filter(pl.col("activity") == f"{R}/old").row(0, named=True)
     assert old["status"] == "complete" and "(after the due date)" in str(old["explanation"])
+
+
+def test_the_command_line_prints_what_the_python_api_returns(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from lrs.cli import main
+
+    monkeypatch.setenv("LRS_ANALYTICS_DB", str(db))
+    catalog, roster = tmp_path / "catalog.toml", tmp_path / "roster.csv"
+    catalog.write_text(
+        f'[[activity]]\nid = "{R}"\nname = "Sepsis"\ndue = 2024-03-31\n'
+        'expected_duration = "PT45M"\n'
+    )
+    roster.write_text(
+        "name,unit,role,mbox\nAnn,ICU,RN,ann@x.example\nBob,ICU,RN,bob@x.example\n"
+        "Cat,ED,RN,cat@x.example\nDan,ED,RN,dan@x.example\n"
+    )
+    files = ["--catalog", str(catalog), "--roster", str(roster), "--as-of", "2024-03-21"]
+    runner = CliRunner()
+    result = runner.invoke(main, ["risk", *files, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    printed = pl.read_json(io.StringIO(result.output))
+    expected = risk(db, CATALOG, ROSTER, date(2024, 3, 21))
+    assert printed.select("learner", "score", "level", "explanation").sort("learner").rows() == (
+        expected.select("learner", "score", "level", "explanation").sort("learner").rows()
+    )
+    result = runner.invoke(main, ["risk", *files, "--per-unit", "--format", "csv"])
+    assert result.exit_code == 0 and result.output.splitlines()[1].startswith("ED,")
+
+    roster.write_text("name,unit,role,mbox\nAnn,ICU,RN,not-an-address\n")
+    result = runner.invoke(main, ["risk", *files])
+    assert result.exit_code == 1 and "roster.csv:2: mbox" in result.output
+    result = runner.invoke(main, ["proficiency", "--catalog", str(catalog), "--test-out"])
+    assert result.exit_code == 2 and "--test-out and --unit need --roster" in result.output
