@@ -282,3 +282,18 @@ def test_cli_catalog_option(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 1
     assert "bad.toml:1: activity 1 (x): id: must be an IRI" in bad.output
+
+
+def test_the_python_api_is_what_the_package_exports() -> None:
+    import inspect
+
+    import analytics
+
+    public = {
+        name
+        for name, value in vars(analytics).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert public == set(analytics.__all__)
+    for name in analytics.__all__:
+        assert getattr(analytics, name).__module__.startswith("analytics.")
