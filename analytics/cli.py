@@ -13,7 +13,7 @@ import polars as pl
 from analytics.catalog import Catalog, CatalogError, load_catalog, load_roster
 from analytics.db import connect
 from analytics.derive import click_through, skills, time_on_task
-from analytics.sync import sync
+from analytics.sync import CHUNK_ROWS, sync
 from lrs.config import Settings
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -80,7 +80,7 @@ def analytics_group() -> None:
 
 
 @analytics_group.command("sync")
-@click.option("--chunk", "chunk_size", default=100_000, show_default=True)
+@click.option("--chunk", "chunk_size", default=CHUNK_ROWS, show_default=True)
 def sync_command(chunk_size: int) -> None:
     """Copy the statements stored since the last sync into the analytics file."""
     settings = Settings.from_env()

@@ -38,6 +38,12 @@ from analytics.db import SCHEMA_VERSION, connect, duration_parts
 # time limit of an /analytics/ request (LRS_ANALYTICS_TIME_LIMIT, 30 s by default).
 LOCK_WAIT_S = 60.0
 
+# Statements per chunk (one DuckDB transaction): two of DuckDB's row groups (122,880 rows).
+# A transaction that fills whole row groups has them written straight to the file, compressed;
+# a smaller one goes through the write-ahead log first and is written again at checkpoint
+# (measured on 500,000 statements: commits took 18 s in chunks of 100,000, 0.2 s in these).
+CHUNK_ROWS = 245_760
+
 CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 
 _PATHS = [
@@ -176,7 +182,7 @@ def source_of(store_url: str) -> str:
 def sync(
     store_url: str,
     db_path: str | Path,
-    chunk_size: int = 100_000,
+    chunk_size: int = CHUNK_ROWS,
     progress: Callable[[int], Any] | None = None,
 ) -> SyncReport:
     """Copy the statements stored since the last sync into the analytics file."""
