@@ -26,6 +26,7 @@ from a guess; a wrong one still counts.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -73,6 +74,24 @@ def more_successes_needed(successes: int, failures: int, limit: int = 100) -> in
         if p_above(successes + extra, failures) >= CONFIDENCE:
             return extra
     return None
+
+
+@functools.cache
+def posterior(successes: int, failures: int) -> tuple[float, float, float, float, bool, int | None]:
+    """mean, lower and upper ends of the credible interval, P(mastery), mastered, and the
+    more right answers mastery needs. A function of the two counts only, which thousands
+    of learner x skill rows share: each pair is worked out once."""
+    a, b = PRIOR[0] + successes, PRIOR[1] + failures
+    tail = (1 - INTERVAL) / 2
+    p = p_above(successes, failures)
+    return (
+        a / (a + b),
+        beta_quantile(successes, failures, tail),
+        beta_quantile(successes, failures, 1 - tail),
+        p,
+        p >= CONFIDENCE,
+        more_successes_needed(successes, failures),
+    )
 
 
 def answer_evidence(
@@ -172,23 +191,8 @@ def _summarise(evidence: pl.DataFrame, roster: Roster | None, unit: str | None) 
         )
         .sort("learner", "skill")
     )
-    rows = []
-    for s, f in counted.select("successes", "failures").rows():
-        a, b = PRIOR[0] + s, PRIOR[1] + f
-        tail = (1 - INTERVAL) / 2
-        p = p_above(s, f)
-        rows.append(
-            (
-                a / (a + b),
-                beta_quantile(s, f, tail),
-                beta_quantile(s, f, 1 - tail),
-                p,
-                p >= CONFIDENCE,
-                more_successes_needed(s, f),
-            )
-        )
     stats = pl.DataFrame(
-        rows,
+        [posterior(s, f) for s, f in counted.select("successes", "failures").rows()],
         schema={
             "mean": pl.Float64,
             "lower": pl.Float64,
