@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,12 @@ import polars as pl
 import pytest
 
 import analytics
-import analytics.proficiency as prof
 from analytics.catalog import parse_catalog, parse_roster
 from analytics.proficiency import beta_quantile, more_successes_needed, near_ready, p_above
 from tests.test_analytics_sync import statement, store_statements
+
+# `analytics.proficiency` is the function: the module is reached by name.
+prof = importlib.import_module("analytics.proficiency")
 
 R = "https://x.example/course"
 Q = f"{R}/q/1"
