@@ -604,3 +604,24 @@ def test_time_up_interrupts_the_connections_the_scoring_opened_itself(tmp_path: 
     watch.expire()
     worker.join(timeout=10)
     assert outcome == ["interrupted"]
+
+
+def test_scores_computed_across_a_change_are_not_served_as_either_version(
+    scoring: Scoring,
+) -> None:
+    from lrs.api._analytics_compute import Work, _unchanged, _version
+    from lrs.api._analytics_sources import Sources
+    from lrs.api._analytics_watch import Watch
+    from lrs.errors import ServiceUnavailable
+
+    work = Work(scoring.db, "", Sources(str(scoring.catalog), str(scoring.roster)), Watch())
+    before = _version(work)
+    assert _unchanged(work, before) == before
+    text = scoring.roster.read_text()
+    try:
+        scoring.roster.write_text(text + "\n")  # as if it changed while risk ran
+        work.sources.roster()
+        with pytest.raises(ServiceUnavailable, match="changed while this answer was computed"):
+            _unchanged(work, before)
+    finally:
+        scoring.roster.write_text(text)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from analytics.report import Report
 
 NOT_SYNCED = "the analytics data set has not been built yet: run `lrs analytics sync`"
+CHANGED_MEANWHILE = "the analytics data changed while this answer was computed; retry"
 BUSY = "the analytics data set cannot be opened right now (a sync may be writing it); retry shortly"
 TIME_UP = (
     "the computation ran over the time limit of {limit:g} s (LRS_ANALYTICS_TIME_LIMIT) and was "
@@ -94,6 +95,15 @@ def _version(work: Work) -> str:
         return version
 
 
+def _unchanged(work: Work, before: str) -> str:
+    """`before`, the version of the figures read before a computation that opens its own
+    connections, if it is still the version after it: otherwise a sync (or a new catalog or
+    roster) landed in between, and the rows may belong to either."""
+    if _version(work) != before:
+        raise ServiceUnavailable(CHANGED_MEANWHILE)
+    return before
+
+
 def _risk_frame(work: Work, query: Query) -> tuple[pl.DataFrame, str]:
     from analytics.risk import risk, unit_risk
 
@@ -102,7 +112,7 @@ def _risk_frame(work: Work, query: Query) -> tuple[pl.DataFrame, str]:
     version = _version(work)
     options = query.options
     frame = risk(work.db, catalog, roster, options["as_of"], query.tenant, options.get("unit"))
-    return (unit_risk(frame) if options.get("per_unit") else frame), version
+    return (unit_risk(frame) if options.get("per_unit") else frame), _unchanged(work, version)
 
 
 def _proficiency_frame(work: Work, query: Query) -> tuple[pl.DataFrame, str]:
@@ -119,7 +129,7 @@ def _proficiency_frame(work: Work, query: Query) -> tuple[pl.DataFrame, str]:
     if options.get("test_out") and roster is not None:
         work.watch.check()
         frame = test_out_candidates(work.db, catalog, roster, day, query.tenant, unit, frame)
-        return frame, version
+        return frame, _unchanged(work, version)
     skill = options.get("near_ready")
     if skill is not None:
         # Ties (learners as near as each other) in learner order, so that pages are stable.
@@ -128,7 +138,7 @@ def _proficiency_frame(work: Work, query: Query) -> tuple[pl.DataFrame, str]:
             descending=[False, True, False],
             nulls_last=True,
         )
-    return frame, version
+    return frame, _unchanged(work, version)
 
 
 def _audit_report(work: Work, query: Query) -> tuple[Report, str]:
@@ -141,7 +151,7 @@ def _audit_report(work: Work, query: Query) -> tuple[Report, str]:
     report = audit(
         work.db, catalog, roster, options["as_of"], options.get("unit"), query.tenant, work.store
     )
-    return report, version
+    return report, _unchanged(work, version)
 
 
 FRAMES: dict[str, Callable[[Work, Query], tuple[pl.DataFrame, str]]] = {

@@ -65,11 +65,6 @@ class Sources:
         with self._lock:
             return repr(sorted((k, v[0]) for k, v in self._loaded.items()))
 
-    def check(self) -> None:
-        """Load both now: at start-up, to fail before serving with the loader's message."""
-        self.catalog()
-        self.roster()
-
 
 def needed(value: Any, setting: str, metric: str) -> Any:
     if value is None:
