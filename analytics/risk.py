@@ -39,6 +39,7 @@ statement voided since does not count (it was retracted).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -378,6 +379,7 @@ def risk(
     for row in evidence.iter_rows(named=True):
         grouped.setdefault((row["learner"], row["requirement"]), []).append(row)
 
+    @functools.cache  # past lateness asks again for each of a learner's earlier requirements
     def state_of(learner: str, activity: str) -> _State:
         return _state(
             grouped.get((learner, activity), []),
