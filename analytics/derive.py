@@ -132,29 +132,26 @@ WITH s AS (
            start_us, end_us, source
     FROM intervals
 ), ordered AS (
+    -- Sorted by start, each interval adds what reaches beyond every earlier one's end: the
+    -- sum is the length of the union, with one sort (no islands to build first).
     SELECT *, max(end_us) OVER (
         PARTITION BY tenant, learner, activity ORDER BY start_us, end_us
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
     ) AS reach
     FROM exploded
-), numbered AS (
-    SELECT *, sum(CASE WHEN reach IS NULL OR start_us > reach THEN 1 ELSE 0 END) OVER (
-        PARTITION BY tenant, learner, activity ORDER BY start_us, end_us
-        ROWS UNBOUNDED PRECEDING
-    ) AS island
-    FROM ordered
-), merged AS (
-    SELECT tenant, learner, activity, island, min(start_us) AS start_us,
-           max(end_us) AS end_us, list_distinct(list(source)) AS sources
-    FROM numbered GROUP BY ALL
 )
 SELECT tenant, learner, activity,
-       sum(end_us - start_us) / 1e6 AS seconds,
-       count(*)::BIGINT AS spans,
-       list_sort(list_distinct(flatten(list(sources)))) AS sources,
+       sum(greatest(end_us - greatest(start_us, coalesce(reach, start_us)), 0)) / 1e6
+           AS seconds,
+       count(*) FILTER (WHERE reach IS NULL OR start_us > reach)::BIGINT AS spans,
+       list_concat(
+           CASE WHEN bool_or(source = 'cmi5 session') THEN ['cmi5 session'] ELSE [] END,
+           CASE WHEN bool_or(source = 'gap') THEN ['gap'] ELSE [] END,
+           CASE WHEN bool_or(source = 'result.duration') THEN ['result.duration'] ELSE [] END
+       ) AS sources,
        make_timestamp(min(start_us)) AS first,
        make_timestamp(max(end_us)) AS last
-FROM merged
+FROM ordered
 GROUP BY tenant, learner, activity
 """
 
@@ -162,7 +159,7 @@ GROUP BY tenant, learner, activity
 def _open(db: str | Path | duckdb.DuckDBPyConnection) -> tuple[duckdb.DuckDBPyConnection, bool]:
     if isinstance(db, duckdb.DuckDBPyConnection):
         return db, False
-    return connect(db), True
+    return connect(db, read_only=True), True  # others may read it meanwhile
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: object) -> pl.DataFrame:
