@@ -478,6 +478,7 @@ def click_through(
     min_answers: int = MIN_ANSWERS,
     min_coverage: float = MIN_COVERAGE,
     required: pl.DataFrame | None = None,
+    seconds: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per learner and activity they completed (or passed, or satisfied), judged on
     time, answers and video (see the module docstring for the method and thresholds).
@@ -485,6 +486,8 @@ def click_through(
     `flagged` is true when any signal is; `signals` lists them and `reason` gives every
     judged signal in words and numbers. `required` (columns learner and activity, e.g.
     `catalog.assignments(roster)`) keeps only the activities required of each learner.
+    `seconds`: the `time_on_task` of the same data, when the caller has it already (it is
+    the costliest part; `idle_cutoff_s` is then the one it was computed with).
     """
     con, owned = _open(db)
     clause, named = _named(
@@ -501,8 +504,11 @@ def click_through(
     try:
         con.register("catalog_expected", _catalog_table(expected_seconds or {}))
         con.register("required_activities", _required_table(required))
+        if seconds is not None:
+            con.register("time_on_task", seconds.select("tenant", "learner", "activity", "seconds"))
+            del named["idle_us"]  # what the intervals would have used
         sql = _CLICK_THROUGH_SQL.format(
-            intervals=_intervals_sql(clause),
+            intervals=_intervals_sql(clause) if seconds is None else "FROM time_on_task",
             base=_base_sql(clause),
             videos=_videos_sql(),
             completed=COMPLETED,
@@ -514,6 +520,8 @@ def click_through(
     finally:
         con.unregister("catalog_expected")
         con.unregister("required_activities")
+        if seconds is not None:
+            con.unregister("time_on_task")
         if owned:
             con.close()
 

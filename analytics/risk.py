@@ -363,10 +363,10 @@ def risk(
     try:
         evidence = activity_evidence(con, [a.id for a in catalog.activities if a.required], tenant)
         seen = last_seen(con, tenant)
-        flagged = click_through(con, tenant, expected_seconds=catalog.expected_seconds()).filter(
-            pl.col("flagged")
-        )
         tot = time_on_task(con, tenant)
+        flagged = click_through(
+            con, tenant, expected_seconds=catalog.expected_seconds(), seconds=tot
+        ).filter(pl.col("flagged"))
     finally:
         con.close()
     parts = parts_of(evidence, catalog)

@@ -100,6 +100,10 @@ def test_click_through_against_the_catalog(tmp_path: Path) -> None:
     assert got["reason"][0] == (
         "click-through: completed in 300 s, 20% of the expected 1500 s (catalog); threshold 25%"
     )
+    given = analytics.time_on_task(db, "default")  # as risk passes it, to compute it once
+    assert_frame_equal(
+        analytics.click_through(db, "default", expected_seconds={A2: 1500.0}, seconds=given), got
+    )
     silent = analytics.click_through(db, "default")
     assert not silent["flagged"][0]
     assert silent["reason"][0] == (
