@@ -40,6 +40,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Paragraph,
@@ -211,14 +212,23 @@ def _row(r: Sequence[str]) -> list[Any]:
     ]
 
 
-def _rows_table(report: Report) -> Table:
+# Rows per table: a page holds about a dozen. One table of every row would be split page by
+# page, each split measuring the whole remainder again: a hospital's report (70,000 rows)
+# took minutes; tables of this size keep the work proportional to the rows.
+ROWS_PER_TABLE = 24
+
+
+def _rows_tables(report: Report) -> list[Table]:
     head = [_p(c, HEAD) for c in ROW_HEADER]
-    body = [_row(r) for r in report.rows]
-    table = Table(
-        [head, *body], colWidths=[w * WIDTH for w in ROW_WIDTHS], repeatRows=1, hAlign="LEFT"
-    )
-    table.setStyle(TableStyle(_grid()))
-    return table
+    tables = []
+    for start in range(0, max(len(report.rows), 1), ROWS_PER_TABLE):
+        body = [_row(r) for r in report.rows[start : start + ROWS_PER_TABLE]]
+        table = Table(
+            [head, *body], colWidths=[w * WIDTH for w in ROW_WIDTHS], repeatRows=1, hAlign="LEFT"
+        )
+        table.setStyle(TableStyle(_grid()))
+        tables.append(table)
+    return tables
 
 
 # --------------------------------------------------------------------------- pages
@@ -237,7 +247,7 @@ def _story(report: Report) -> list[Any]:
         _charts(summary),
         CondPageBreak(45 * mm),  # not a heading and one row alone at the foot of a page
         Paragraph("Learners and requirements", HEADING),
-        _rows_table(report),
+        *_rows_tables(report),
         Spacer(1, 3 * mm),
         _p(
             "Verify with lrs report verify FILE: it recomputes the digest from the rows "
@@ -247,8 +257,32 @@ def _story(report: Report) -> list[Any]:
     ]
 
 
-def _render(report: Report, pages: int | None) -> tuple[bytes, int]:
-    """The drawn pages, and how many there are (the footer needs the count)."""
+class _CountedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type information
+    """A canvas that holds its pages until the end, to write "page i of n" on each: one
+    layout pass instead of a second one only to learn n."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # reportlab's name
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        for number, page in enumerate(self._held, start=1):
+            self.__dict__.update(page)
+            self.setFont("Helvetica", 7)
+            self.setFillColor(colors.dimgrey)
+            self.drawRightString(
+                PAGE[0] - MARGIN, MARGIN / 2, f"page {number} of {len(self._held)}"
+            )
+            super().showPage()
+        super().save()
+
+
+def _render(report: Report) -> bytes:
+    """The drawn pages."""
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -264,20 +298,18 @@ def _render(report: Report, pages: int | None) -> tuple[bytes, int]:
         invariant=True,  # the same report gives the same bytes; dates are set from it below
     )
 
+    line = f"Audit report {_scope(report)}, as of {report.as_of}, {report.digest}"  # once
+
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(colors.dimgrey)
         y = MARGIN / 2
-        canvas.drawString(
-            MARGIN, y, f"Audit report {_scope(report)}, as of {report.as_of}, {report.digest}"
-        )
-        total = f" of {pages}" if pages else ""
-        canvas.drawRightString(PAGE[0] - MARGIN, y, f"page {doc.page}{total}")
+        canvas.drawString(MARGIN, y, line)
         canvas.restoreState()
 
-    doc.build(_story(report), onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue(), doc.page
+    doc.build(_story(report), onFirstPage=footer, onLaterPages=footer, canvasmaker=_CountedCanvas)
+    return out.getvalue()
 
 
 def _pdf_date(utc: str) -> str:
@@ -287,8 +319,7 @@ def _pdf_date(utc: str) -> str:
 
 def to_pdf(report: Report) -> bytes:
     """The report as PDF bytes, its CSV embedded as `audit-report.csv`."""
-    _, pages = _render(report, None)
-    drawn, _ = _render(report, pages)
+    drawn = _render(report)
     writer = PdfWriter(clone_from=io.BytesIO(drawn))
     embedded = writer.add_attachment(ATTACHMENT, to_csv(report).encode("utf-8"))
     embedded.subtype = NameObject("/text/csv")
