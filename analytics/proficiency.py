@@ -53,7 +53,25 @@ def p_above(successes: int, failures: int, rate: float = MASTERY_RATE) -> float:
     """P(p > rate) under Beta(1 + successes, 1 + failures): for integer parameters the
     Beta tail equals a binomial one, P(Binomial(s + f + 1, rate) <= s)."""
     n = successes + failures + 1
-    return sum(math.comb(n, k) * rate**k * (1 - rate) ** (n - k) for k in range(successes + 1))
+    if rate <= 0.0:
+        return 1.0
+    if rate >= 1.0:
+        return 0.0
+    # In logarithms: comb(n, k) overflows a float past about a thousand answers.
+    log_rate, log_rest = math.log(rate), math.log1p(-rate)
+    return min(
+        1.0,
+        sum(
+            math.exp(
+                math.lgamma(n + 1)
+                - math.lgamma(k + 1)
+                - math.lgamma(n - k + 1)
+                + k * log_rate
+                + (n - k) * log_rest
+            )
+            for k in range(successes + 1)
+        ),
+    )
 
 
 def beta_quantile(successes: int, failures: int, q: float) -> float:

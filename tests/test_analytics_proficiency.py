@@ -83,6 +83,10 @@ def test_the_posterior() -> None:
     assert more_successes_needed(0, 0) == 7
     assert more_successes_needed(6, 0) == 1
     assert more_successes_needed(6, 1) == 6  # one wrong answer costs 5 more right ones
+    # 1,100 answers: no overflow; 900 of them right is 81.8%, just above 80%
+    assert p_above(900, 200) == pytest.approx(0.932, abs=0.001)
+    assert p_above(1000, 100) == pytest.approx(1.0) and p_above(200, 900) < 1e-12
+    assert prof.posterior(900, 200)[4] is True
     # Beta(1, 1) is uniform: its quantiles are the identity
     assert beta_quantile(0, 0, 0.1) == pytest.approx(0.1)
     assert beta_quantile(3, 0, 0.5) == pytest.approx(0.5**0.25)  # Beta(4, 1): x^4
