@@ -42,8 +42,9 @@ three signals; each row says in words and numbers why it is or is not flagged:
   activity whose own video, or a video under it, is low is flagged.
 
 `required` (a frame of learner and activity, as `Catalog.assignments(roster)` gives)
-keeps only the rows of activities required of each learner: click-through is about
-required content, and the parts' signals roll up to the requirement.
+keeps only the rows of activities required of each learner, or part of one (a parent or
+grouping activity of the completion is required: a cmi5 course is done through its AUs):
+click-through is about required content, and the parts' signals roll up to the requirement.
 """
 
 from __future__ import annotations
@@ -331,10 +332,11 @@ def _required_table(required: pl.DataFrame | None) -> pa.Table:
 _CLICK_THROUGH_SQL = """
 WITH tot AS ({intervals}),
 {base}{videos}, done AS (
-    SELECT tenant, learner, object_id AS activity, make_timestamp(min(ts)) AS completed_at
+    SELECT tenant, learner, object_id AS activity, make_timestamp(min(ts)) AS completed_at,
+           list_distinct(flatten(list(related))) AS related
     FROM base
     WHERE verb_id IN ('{completed}', '{passed}', '{satisfied}') OR completion
-    GROUP BY ALL
+    GROUP BY tenant, learner, object_id
 ), timed AS (
     SELECT d.*, coalesce(t.seconds, 0) AS seconds FROM done AS d
     LEFT JOIN tot AS t USING (tenant, learner, activity)
@@ -417,7 +419,7 @@ WITH tot AS ({intervals}),
     LEFT JOIN watched AS w USING (tenant, learner, activity)
     WHERE NOT $restrict OR EXISTS (
         SELECT 1 FROM required_activities AS r
-        WHERE r.learner = j.learner AND r.activity = j.activity
+        WHERE r.learner = j.learner AND list_contains(j.related, r.activity)
     )
 )
 SELECT tenant, learner, activity, completed_at, seconds, expected_seconds, expected_from,

@@ -386,7 +386,23 @@ def test_click_through_of_required_activities_only(tmp_path: Path) -> None:
     db = sync_into(tmp_path, videos())
     required = pl.DataFrame({"learner": ["mbox:" + ANN, "mbox:" + BOB], "activity": [COURSE] * 2})
     got = analytics.click_through(db, "default", required=required)
-    assert got.select("learner", "activity", "flagged").rows() == [("mbox:" + ANN, COURSE, True)]
+    assert got.select("learner", "activity", "flagged").rows() == [
+        ("mbox:" + ANN, COURSE, True),
+        ("mbox:" + ANN, VID, True),  # the course's video: part of a requirement
+        ("mbox:" + BOB, VID, False),
+    ]
+    only_ann = required.filter(pl.col("learner") == "mbox:" + ANN)
+    got = analytics.click_through(db, "default", required=only_ann)
+    assert got["learner"].unique().to_list() == ["mbox:" + ANN]
+
+
+def test_a_required_course_keeps_the_completions_of_its_parts(tmp_path: Path) -> None:
+    db = sync_into(tmp_path, hand_built())
+    required = pl.DataFrame({"learner": ["mbox:" + ANN], "activity": [COURSE]})
+    got = analytics.click_through(db, "default", required=required)
+    assert got.select("learner", "activity").rows() == [("mbox:" + ANN, A2)]  # an AU of it
+    other = pl.DataFrame({"learner": ["mbox:" + ANN], "activity": [A1]})
+    assert analytics.click_through(db, "default", required=other).is_empty()
 
 
 _segment = st.tuples(st.integers(-20, 140), st.integers(-20, 140))
