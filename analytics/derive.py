@@ -353,12 +353,21 @@ WITH tot AS ({intervals}),
     FROM timed AS t
     JOIN cohort AS c USING (tenant, activity)
     LEFT JOIN catalog_expected AS k USING (activity)
-), prior AS (
-    SELECT *, max(ts) OVER (
+), needs_gap AS (
+    -- An answer without its own duration is timed from the statement before it; only the
+    -- attempts that have one need the window (sorting every statement is the costly part).
+    SELECT DISTINCT tenant, learner, attempt FROM base
+    WHERE verb_id = '{answered}' AND NOT coalesce(duration_s > 0, false)
+), stamps AS (
+    SELECT DISTINCT tenant, learner, attempt, ts, max(ts) OVER (
         PARTITION BY tenant, learner, attempt ORDER BY ts
         RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
     ) AS previous_us
-    FROM base
+    FROM base SEMI JOIN needs_gap USING (tenant, learner, attempt)
+), prior AS (
+    SELECT b.*, s.previous_us FROM base AS b
+    LEFT JOIN stamps AS s USING (tenant, learner, attempt, ts)
+    WHERE b.verb_id = '{answered}'
 ), answer AS (
     -- one row per answer: a re-sent copy (same attempt, question and moment) is the same
     SELECT tenant, learner, attempt, object_id, ts,
