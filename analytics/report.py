@@ -123,15 +123,16 @@ class Report:
         return summary(self.rows)
 
     def metadata(self) -> dict[str, str]:
+        rows_hex, evidence_hex = self.rows_digest, self.evidence_digest  # each hashed once
         return {
             "format": FORMAT_TAG,
             "as_of": self.as_of.isoformat(),
             "unit": self.unit or "",
             "tenant": self.tenant,
             "generated_at": self.generated_at,
-            "digest": self.digest,
-            "rows_digest": self.rows_digest,
-            "evidence_digest": self.evidence_digest,
+            "digest": combine(rows_hex, evidence_hex),
+            "rows_digest": rows_hex,
+            "evidence_digest": evidence_hex,
         }
 
 

@@ -283,6 +283,7 @@ class _CountedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type inf
 
 def _render(report: Report) -> bytes:
     """The drawn pages."""
+    digest = report.digest  # hashes every row: once, not per page
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -292,13 +293,13 @@ def _render(report: Report) -> bytes:
         topMargin=MARGIN,
         bottomMargin=MARGIN,
         title=f"Audit report: {_scope(report)} as of {report.as_of}",
-        subject=report.digest,
+        subject=digest,
         author="lrs",
         creator="lrs report audit",
         invariant=True,  # the same report gives the same bytes; dates are set from it below
     )
 
-    line = f"Audit report {_scope(report)}, as of {report.as_of}, {report.digest}"  # once
+    line = f"Audit report {_scope(report)}, as of {report.as_of}, {digest}"
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()

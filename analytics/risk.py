@@ -355,9 +355,10 @@ def risk(
     """One row per learner on the roster and requirement of theirs: status, each factor's
     points, the score (0-100), the level, the explanation and the recommended action."""
     moment, today = as_of_moment(as_of), as_of_date(as_of)
-    assignments = catalog.assignments(roster)
-    if unit is not None:
-        assignments = assignments.filter(pl.col("unit") == unit)
+    all_assignments = catalog.assignments(roster)  # past lateness looks at every one
+    assignments = (
+        all_assignments if unit is None else all_assignments.filter(pl.col("unit") == unit)
+    )
     by_id = {a.id: a for a in catalog.activities}
     con = as_of_connection(db, as_of)
     try:
@@ -393,7 +394,6 @@ def risk(
         )
 
     due_of = {a.id: a.due for a in catalog.activities if a.due is not None}
-    all_assignments = catalog.assignments(roster)
     mine: dict[str, list[str]] = {}
     for learner, _, _, activity, _ in all_assignments.rows():
         mine.setdefault(learner, []).append(activity)

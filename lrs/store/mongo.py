@@ -106,8 +106,7 @@ from lrs.store.base import (
     StoredStatement,
 )
 from lrs.store.sqlite import _format_micros
-from lrs.store.terms import ROLES, SELECTIVITY, Posting, inherited
-from lrs.store.terms import postings as postings_of
+from lrs.store.terms import ROLES, SELECTIVITY, Posting, referred_postings
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
@@ -116,7 +115,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 Doc = dict[str, Any]
 
-_MAX_REF_DEPTH = 10
 _LEASE_SECONDS = 30.0
 _LOCK_WAIT_SECONDS = 30.0
 _RACE_RETRIES = 5
@@ -312,7 +310,7 @@ class MongoStore:
             else set()
         )
         docs = []
-        by_id: dict[str, PreparedStatement] = {}
+        by_id: dict[str, dict[str, Any]] = {}  # the batch so far: StatementRef targets
         for offset, p in enumerate(fresh):
             seq, stored_us = first_seq + offset, first_us + offset
             stored = _format_micros(stored_us)
@@ -322,7 +320,7 @@ class MongoStore:
                 p.statement["timestamp"] = stored
                 appended += f',"timestamp":"{stored}"'
             body = p.body[:-1] + appended.encode() + b"}"
-            by_id[p.id] = p
+            by_id[p.id] = p.statement
             roles: dict[str, int] = {}
             entries: tuple[Posting, ...] = p.postings
             if p.refers_to is not None:
@@ -350,34 +348,19 @@ class MongoStore:
         self,
         tenant: str,
         target_id: str,
-        batch: Mapping[str, PreparedStatement],
+        batch: Mapping[str, dict[str, Any]],
         session: AsyncClientSession | None,
     ) -> tuple[Posting, ...]:
-        """Filter terms a StatementRef inherits from its target, and its target's target...
-
-        (xAPI 1.0.3 Communication 2.1.3, filter conditions for StatementRefs.)
-        """
-        terms: set[tuple[str, str]] = set()
-        seen = set()
-        for _ in range(_MAX_REF_DEPTH):
-            if target_id in seen:
-                break
-            seen.add(target_id)
-            if target_id in batch:
-                target = batch[target_id].statement
-            else:
+        walk = referred_postings(target_id, batch)
+        try:
+            wanted = next(walk)
+            while True:
                 doc = await self._c("statements").find_one(
-                    {"t": tenant, "id": target_id, **_VISIBLE}, {"body": 1}, session=session
+                    {"t": tenant, "id": wanted, **_VISIBLE}, {"body": 1}, session=session
                 )
-                if doc is None:
-                    break
-                target = orjson.loads(doc["body"])
-            found, next_id = inherited(target)
-            terms |= found
-            if next_id is None:
-                break
-            target_id = next_id
-        return postings_of(terms)
+                wanted = walk.send(None if doc is None else doc["body"])
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
     async def _after_insert(
         self,

@@ -38,8 +38,7 @@ from lrs.store.base import (
     StatementQuery,
     StoredStatement,
 )
-from lrs.store.terms import ROLES, SELECTIVITY, Posting, inherited
-from lrs.store.terms import postings as postings_of
+from lrs.store.terms import ROLES, SELECTIVITY, Posting, referred_postings
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
@@ -119,7 +118,6 @@ CREATE TABLE IF NOT EXISTS credentials (
 """
 
 _STATEMENT_COLUMNS = "s.seq, s.id, s.stored_us, s.voided, s.body"
-_MAX_REF_DEPTH = 10
 _TERM_CACHE_LIMIT = 200_000
 
 
@@ -318,7 +316,7 @@ class SQLiteStore:
             )
         }
         rows = []
-        by_id: dict[str, PreparedStatement] = {}
+        by_id: dict[str, dict[str, Any]] = {}  # the batch so far: StatementRef targets
         postings: list[tuple[int, int, int]] = []
         term_ids = self._write_terms
         for offset, p in enumerate(fresh):
@@ -332,7 +330,7 @@ class SQLiteStore:
             body = p.body[:-1] + appended.encode() + b"}"
             voided = p.voids is None and p.id in already_voided
             rows.append((seq, tenant, p.id, stored_us, voided, p.voids, body))
-            by_id[p.id] = p
+            by_id[p.id] = p.statement
             entries = p.postings
             if p.refers_to is not None:
                 entries += self._referred_postings(conn, tenant, p.refers_to, by_id)
@@ -375,33 +373,18 @@ class SQLiteStore:
         conn: sqlite3.Connection,
         tenant: str,
         target_id: str,
-        batch: Mapping[str, PreparedStatement],
+        batch: Mapping[str, dict[str, Any]],
     ) -> tuple[Posting, ...]:
-        """Filter terms a StatementRef inherits from its target, and its target's target...
-
-        (xAPI 1.0.3 Communication 2.1.3, filter conditions for StatementRefs.)
-        """
-        terms: set[tuple[str, str]] = set()
-        seen = set()
-        for _ in range(_MAX_REF_DEPTH):
-            if target_id in seen:
-                break
-            seen.add(target_id)
-            if target_id in batch:
-                target = batch[target_id].statement
-            else:
+        walk = referred_postings(target_id, batch)
+        try:
+            wanted = next(walk)
+            while True:
                 row = conn.execute(
-                    "SELECT body FROM statements WHERE tenant=? AND id=?", (tenant, target_id)
+                    "SELECT body FROM statements WHERE tenant=? AND id=?", (tenant, wanted)
                 ).fetchone()
-                if row is None:
-                    break
-                target = orjson.loads(row[0])
-            found, next_id = inherited(target)
-            terms |= found
-            if next_id is None:
-                break
-            target_id = next_id
-        return postings_of(terms)
+                wanted = walk.send(None if row is None else row[0])
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
     def _learn_definition(
         self, conn: sqlite3.Connection, tenant: str, activity_id: str, definition: dict[str, Any]

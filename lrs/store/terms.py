@@ -9,8 +9,10 @@ costs one posting, not three.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from typing import Any
+
+import orjson
 
 from lrs.xapi.agents import index_terms
 
@@ -54,3 +56,35 @@ def inherited(target: Mapping[str, Any]) -> tuple[set[tuple[str, str]], str | No
     terms = {t for t in index_terms(target) if t[0] != "authority"}
     obj = target.get("object", {})
     return terms, obj["id"].lower() if obj.get("objectType") == "StatementRef" else None
+
+
+MAX_REF_DEPTH = 10  # a chain of StatementRefs is followed this far at most
+
+
+def referred_postings(
+    target_id: str, batch: Mapping[str, Mapping[str, Any]]
+) -> Generator[str, bytes | None, tuple[Posting, ...]]:
+    """The postings a StatementRef inherits from its target, and its target's target...
+    (Communication 2.1.3, filter conditions for StatementRefs).
+
+    Targets come from `batch` (id -> statement, the ones being stored with it) or from the
+    store, which drives this generator: each id it yields is a stored statement whose body
+    the store sends back (None when it has none), so one walk serves every store."""
+    terms: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    for _ in range(MAX_REF_DEPTH):
+        if target_id in seen:
+            break
+        seen.add(target_id)
+        target = batch.get(target_id)
+        if target is None:
+            body = yield target_id
+            if body is None:
+                break
+            target = orjson.loads(body)
+        found, next_id = inherited(target)
+        terms |= found
+        if next_id is None:
+            break
+        target_id = next_id
+    return postings(terms)
