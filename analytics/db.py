@@ -57,54 +57,6 @@ CREATE OR REPLACE VIEW live_statements AS
     SELECT * FROM statements WHERE NOT voided AND voids IS NULL;
 """
 
-# Macros live in the temp schema of each connection: nothing to migrate in the file.
-MACROS = r"""
-CREATE OR REPLACE TEMP MACRO lrs_mbox_key(m) AS (
-    CASE
-        WHEN m = lower(m) THEN 'mbox:' || m  -- the usual case, and the cheap one
-        WHEN instr(m, ':') = 0 THEN 'mbox:' || m
-        WHEN instr(substr(m, instr(m, ':') + 1), '@') = 0
-            THEN 'mbox:' || lower(substr(m, 1, instr(m, ':') - 1)) || ':'
-                 || substr(m, instr(m, ':') + 1)
-        ELSE 'mbox:' || lower(substr(m, 1, instr(m, ':') - 1)) || ':'
-             || substr(m, instr(m, ':') + 1,
-                       length(m) - instr(m, ':') - instr(reverse(m), '@'))
-             || '@' || lower(substr(m, length(m) - instr(reverse(m), '@') + 2))
-    END
-);
--- Seconds in the parts of an ISO 8601 duration (the struct `duration_parts` makes); NULL
--- when every part is empty: no duration, or not one (a duration has at least one part).
-CREATE OR REPLACE TEMP MACRO lrs_duration_parts_s(p) AS (
-    CASE WHEN concat(p.y, p.mo, p.w, p.d, p.h, p.mi, p.s) <> '' THEN
-      coalesce(try_cast(nullif(replace(p.y, ',', '.'), '') AS DOUBLE), 0) * 31536000
-    + coalesce(try_cast(nullif(replace(p.mo, ',', '.'), '') AS DOUBLE), 0) * 2592000
-    + coalesce(try_cast(nullif(replace(p.w, ',', '.'), '') AS DOUBLE), 0) * 604800
-    + coalesce(try_cast(nullif(replace(p.d, ',', '.'), '') AS DOUBLE), 0) * 86400
-    + coalesce(try_cast(nullif(replace(p.h, ',', '.'), '') AS DOUBLE), 0) * 3600
-    + coalesce(try_cast(nullif(replace(p.mi, ',', '.'), '') AS DOUBLE), 0) * 60
-    + coalesce(try_cast(nullif(replace(p.s, ',', '.'), '') AS DOUBLE), 0)
-    END
-);
--- The ids in a contextActivities value: an array of Activities, or one (Data 2.4.6.2).
-CREATE OR REPLACE TEMP MACRO lrs_activity_ids(j) AS (
-    CASE WHEN j IS NULL THEN []
-         WHEN left(j, 1) = '{' THEN [json_extract_string(j, '$.id')]
-         ELSE json_extract_string(j, '$[*].id') END
-);
--- The ids of the Activities in such a value whose type makes them a competency (a skill in
--- itself). They are rare: the JSON is parsed only when its text names such a type.
-CREATE OR REPLACE TEMP MACRO lrs_competency_ids(j) AS (
-    CASE WHEN j IS NULL OR NOT (contains(j, '/competency"') OR contains(j, '/objective"'))
-            THEN []
-         ELSE list_transform(
-             list_filter(
-                 json_transform(CASE WHEN left(j, 1) = '{' THEN '[' || j || ']' ELSE j END,
-                                '[{"id": "VARCHAR", "definition": {"type": "VARCHAR"}}]'),
-                 lambda a: ends_with(a.definition.type, '/competency')
-                           OR ends_with(a.definition.type, '/objective')),
-             lambda a: a.id) END
-);
-"""
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 DURATION_PATTERN = (
     rf"^P(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
@@ -150,16 +102,4 @@ def connect(
     con.execute("SET enable_progress_bar = false")
     if not read_only:
         con.execute(SCHEMA)
-    con.execute(MACROS)
     return con
-
-
-def duration_parts(expression: str) -> str:
-    """SQL for the parts of the ISO 8601 duration in `expression`, in one regexp pass (a
-    text that is not a duration gives every part '': see lrs_duration_parts_s).
-
-    Years count 365 days and months 30: xAPI durations are spans of activity, not calendar
-    arithmetic, and the LRS never sees a month-long one in practice.
-    """
-    names = "['y', 'mo', 'w', 'd', 'h', 'mi', 's']"
-    return f"regexp_extract({expression}, '{DURATION_PATTERN}', {names})"

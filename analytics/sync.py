@@ -1,14 +1,15 @@
 """Incremental, idempotent copy of the store's statements into the analytics DuckDB file.
 
 The watermark is the store's `seq` (commit order; `stored` grows with it within a tenant),
-kept in the DuckDB file's `sync_state` table. Each chunk of statements is flattened and
-inserted in one DuckDB transaction together with the new watermark and the voiding it
-brings, so a crash at any point leaves the file at the end of the last whole chunk: the
-next run starts there, and nothing is lost or copied twice.
+kept in the DuckDB file's `sync_state` table. Each chunk of statements is inserted in one
+DuckDB transaction together with the new watermark and the voiding it brings, so a crash at
+any point leaves the file at the end of the last whole chunk: the next run starts there, and
+nothing is lost or copied twice.
 
-Reading: Python's sqlite3 fetches large chunks on a thread of its own while DuckDB, which
-releases the GIL, flattens the previous chunk; the flattening is one set-based SQL statement
-over the chunk (DuckDB's JSON functions parse each body once, for every path at a time).
+Reading: the store keeps the facts of each statement (lrs.xapi.facts: its flattened fields,
+computed at ingest) beside its body. A thread of its own reads them, a few hundred bytes
+per statement, while DuckDB, which releases the GIL, inserts the previous chunk: one
+INSERT that parses each statement's facts once (json_transform) into the table's columns.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.db import SCHEMA_VERSION, connect, duration_parts
+from analytics.db import SCHEMA_VERSION, connect
+from lrs.xapi.facts import placed, statement_facts
 
 # How long a sync waits for readers of the analytics file to let go of it: longer than the
 # time limit of an /analytics/ request (LRS_ANALYTICS_TIME_LIMIT, 30 s by default).
@@ -44,95 +46,25 @@ LOCK_WAIT_S = 60.0
 # (measured on 500,000 statements: commits took 18 s in chunks of 100,000, 0.2 s in these).
 CHUNK_ROWS = 245_760
 
-CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+# The facts of a statement (lrs.xapi.facts) as DuckDB reads them.
+_FACT_TYPES = {
+    "q": "BIGINT", "n": "VARCHAR", "s": "BIGINT",
+    "i": "VARCHAR", "t": "BIGINT", "v": "VARCHAR", "k": "VARCHAR", "an": "VARCHAR",
+    "at": "VARCHAR", "vb": "VARCHAR", "oi": "VARCHAR", "ot": "VARCHAR", "od": "VARCHAR",
+    "rg": "VARCHAR", "ss": "VARCHAR", "su": "BOOLEAN", "co": "BOOLEAN", "sc": "DOUBLE",
+    "sr": "DOUBLE", "du": "DOUBLE", "re": "VARCHAR", "pa": ["VARCHAR"], "gr": ["VARCHAR"],
+    "ca": ["VARCHAR"], "oa": ["VARCHAR"], "cp": ["VARCHAR"], "cx": "JSON", "rx": "JSON",
+}  # fmt: skip
 
-_PATHS = [
-    "$.id",
-    "$.actor.objectType",
-    "$.actor.name",
-    "$.actor.mbox",
-    "$.actor.mbox_sha1sum",
-    "$.actor.openid",
-    "$.actor.account.homePage",
-    "$.actor.account.name",
-    "$.verb.id",
-    "$.object.objectType",
-    "$.object.id",
-    "$.object.definition.type",
-    "$.context.registration",
-    f'$.context.extensions."{CMI5_SESSION}"',
-    "$.context.extensions",
-    "$.context.contextActivities.parent",
-    "$.context.contextActivities.grouping",
-    "$.context.contextActivities.category",
-    "$.context.contextActivities.other",
-    "$.result.success",
-    "$.result.completion",
-    "$.result.score.scaled",
-    "$.result.score.raw",
-    "$.result.duration",
-    "$.result.response",
-    "$.result.extensions",
-    "$.timestamp",
-]
-_P = {path: index + 1 for index, path in enumerate(_PATHS)}  # DuckDB lists count from 1
-
-
-def _v(path: str) -> str:
-    return f"v[{_P[path]}]"
-
-
-_CA = "$.context.contextActivities."
-
-FLATTEN = f"""
-WITH raw AS (
-    SELECT seq, tenant, stored_us, voided, voids,
-           json_extract_string(body, {_PATHS!r}) AS v
-    FROM chunk
-), parsed AS (
-    SELECT *, {duration_parts(_v("$.result.duration"))} AS dp FROM raw
-)
-SELECT
-    seq,
-    tenant,
-    lower({_v("$.id")}) AS id,
-    make_timestamp(stored_us) AS stored,
-    try_cast(try_cast({_v("$.timestamp")} AS TIMESTAMPTZ) AS TIMESTAMP) AS "timestamp",
-    voided <> 0 AS voided,
-    voids,
-    CASE
-        WHEN {_v("$.actor.mbox")} IS NOT NULL THEN lrs_mbox_key({_v("$.actor.mbox")})
-        WHEN {_v("$.actor.mbox_sha1sum")} IS NOT NULL
-            THEN 'mbox_sha1sum:' || lower({_v("$.actor.mbox_sha1sum")})
-        WHEN {_v("$.actor.openid")} IS NOT NULL THEN 'openid:' || {_v("$.actor.openid")}
-        WHEN {_v("$.actor.account.homePage")} IS NOT NULL
-             OR {_v("$.actor.account.name")} IS NOT NULL
-            THEN 'account:' || to_json([{_v("$.actor.account.homePage")},
-                                        {_v("$.actor.account.name")}])::VARCHAR
-    END AS actor_key,
-    {_v("$.actor.name")} AS actor_name,
-    coalesce({_v("$.actor.objectType")}, 'Agent') AS actor_type,
-    {_v("$.verb.id")} AS verb_id,
-    {_v("$.object.id")} AS object_id,
-    coalesce({_v("$.object.objectType")}, 'Activity') AS object_type,
-    {_v("$.object.definition.type")} AS object_definition_type,
-    lower({_v("$.context.registration")}) AS registration,
-    {_v(f'$.context.extensions."{CMI5_SESSION}"')} AS session_id,
-    try_cast({_v("$.result.success")} AS BOOLEAN) AS success,
-    try_cast({_v("$.result.completion")} AS BOOLEAN) AS completion,
-    try_cast({_v("$.result.score.scaled")} AS DOUBLE) AS score_scaled,
-    try_cast({_v("$.result.score.raw")} AS DOUBLE) AS score_raw,
-    lrs_duration_parts_s(dp) AS duration_s,
-    {_v("$.result.response")} AS response,
-    lrs_activity_ids({_v(_CA + "parent")}) AS parent_ids,
-    lrs_activity_ids({_v(_CA + "grouping")}) AS grouping_ids,
-    lrs_activity_ids({_v(_CA + "category")}) AS category_ids,
-    lrs_activity_ids({_v(_CA + "other")}) AS other_ids,
-    list_concat(lrs_competency_ids({_v(_CA + "category")}),
-                lrs_competency_ids({_v(_CA + "other")})) AS competency_ids,
-    {_v("$.context.extensions")}::JSON AS context_extensions,
-    {_v("$.result.extensions")}::JSON AS result_extensions
-FROM parsed
+# Every new statement comes in not voided: APPLY_VOIDING, in the same transaction, voids
+# what the statements synced so far void.
+INSERT = f"""
+INSERT INTO statements
+SELECT f.q, f.n, f.i, make_timestamp(f.s), make_timestamp(coalesce(f.t, f.s)), false, f.v,
+       f.k, f.an, coalesce(f."at", 'Agent'), f.vb, f.oi, coalesce(f.ot, 'Activity'), f.od,
+       f.rg, f.ss, f.su, f.co, f.sc, f.sr, f.du, f.re, coalesce(f.pa, []), coalesce(f.gr, []),
+       coalesce(f.ca, []), coalesce(f.oa, []), coalesce(f.cp, []), f.cx, f.rx
+FROM (SELECT json_transform(facts, '{orjson.dumps(_FACT_TYPES).decode()}') AS f FROM chunk)
 """
 
 # A voiding statement voids its target (never another voiding statement: xAPI Data 2.3.2),
@@ -169,7 +101,13 @@ class _Feed:
 
     source: str  # the name the watermark is kept under
     tenant: str | None  # None: every tenant
-    chunks: Callable[[int, int], Iterator[pa.Table]]  # (after seq, rows per chunk)
+    chunks: Callable[[int, int], Iterator[_Chunk]]  # (after seq, rows per chunk)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    facts: pa.Table  # one column, `facts`: lrs.xapi.facts.placed, one statement a row
+    last_seq: int
 
 
 def source_of(store_url: str) -> str:
@@ -206,12 +144,12 @@ def sync(
                 "SELECT last_seq FROM sync_state WHERE source = ?", [feed.source]
             ).fetchone()
             low = 0 if row is None else int(row[0])
-            for table in feed.chunks(low, chunk_size):
-                high = _apply_chunk(con, feed, table, low)
-                copied += table.num_rows
-                low = high
+            for chunk in feed.chunks(low, chunk_size):
+                _apply_chunk(con, feed, chunk, low)
+                copied += chunk.facts.num_rows
+                low = chunk.last_seq
                 if progress is not None:
-                    progress(table.num_rows)
+                    progress(chunk.facts.num_rows)
             last = max(last, low)
         return SyncReport(copied, time.perf_counter() - started, last)
     finally:
@@ -220,20 +158,18 @@ def sync(
             gc.enable()
 
 
-def _apply_chunk(con: duckdb.DuckDBPyConnection, feed: _Feed, chunk: pa.Table, low: int) -> int:
-    high = int(chunk["seq"][-1].as_py())  # rows come in seq order
+def _apply_chunk(con: duckdb.DuckDBPyConnection, feed: _Feed, chunk: _Chunk, low: int) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("chunk", chunk)
-        con.execute("INSERT INTO statements " + FLATTEN)
+        con.register("chunk", chunk.facts)
+        con.execute(INSERT)
         con.unregister("chunk")
         con.execute(APPLY_VOIDING, {"low": low, "tenant": feed.tenant})
-        _update_watermark(con, feed.source, high)
+        _update_watermark(con, feed.source, chunk.last_seq)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return high
 
 
 def _update_watermark(con: duckdb.DuckDBPyConnection, source: str, high: int) -> None:
@@ -244,42 +180,24 @@ def _update_watermark(con: duckdb.DuckDBPyConnection, source: str, high: int) ->
     )
 
 
-_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()),
-        ("tenant", pa.string()),
-        ("stored_us", pa.int64()),
-        ("voided", pa.int64()),
-        ("voids", pa.string()),
-        ("body", pa.large_string()),
-    ]
-)
+_SCHEMA = pa.schema([("facts", pa.large_string())])
 # DuckDB scans an Arrow table one record batch per thread: batches this long keep both
 # cores busy without making each one's overhead count.
 _BATCH_ROWS = 8192
 
 
-def _table(columns: Sequence[Sequence[Any] | pa.Array]) -> pa.Table:
-    arrays = [
-        c if isinstance(c, pa.Array) else pa.array(c, f.type)
-        for c, f in zip(columns, _SCHEMA, strict=True)
-    ]
-    table = pa.Table.from_arrays(arrays, schema=_SCHEMA)
-    return pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), _SCHEMA)
-
-
-def _read_ahead(produce: Callable[[], Iterator[pa.Table]]) -> Iterator[pa.Table]:
-    """The tables `produce` yields, made on a thread of its own (two ahead at most) while the
+def _read_ahead(produce: Callable[[], Iterator[_Chunk]]) -> Iterator[_Chunk]:
+    """The chunks `produce` yields, made on a thread of its own (two ahead at most) while the
     caller works on the previous one: the readers release the GIL, and so does DuckDB."""
-    ahead: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=2)
+    ahead: queue.Queue[_Chunk | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def read() -> None:
         try:
-            for table in produce():
+            for chunk in produce():
                 if stop.is_set():
                     break
-                ahead.put(table)
+                ahead.put(chunk)
             ahead.put(None)
         except BaseException as exc:
             ahead.put(exc)
@@ -302,54 +220,59 @@ def _read_ahead(produce: Callable[[], Iterator[pa.Table]]) -> Iterator[pa.Table]
         reader.join()
 
 
-def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[pa.Table]:
-    """Arrow tables of the embedded store's statements after `low`, in seq order."""
-    from lrs.store.sqlite import path_from_url
+def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[_Chunk]:
+    """Chunks of the embedded store's statements after `low`, in seq order."""
+    from lrs.store.sqlite import add_missing_facts, path_from_url
 
     path = path_from_url(store_url)
     if not path.exists():
         raise FileNotFoundError(f"no store at {path}")
+    # A store written before statements had facts, and not opened by the LRS since.
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as writer:
+        add_missing_facts(writer)
 
-    def produce() -> Iterator[pa.Table]:
+    def produce() -> Iterator[_Chunk]:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         try:
-            conn.execute("PRAGMA mmap_size=17179869184")
-            conn.execute("PRAGMA cache_size=-262144")
+            # A scan reads each page once: a large cache would only cost the pages it maps in.
+            conn.execute("PRAGMA cache_size=-8192")
             after = low
             while True:
-                table = _packed_chunk(conn, after, chunk_size)
-                if table is None:
+                batches: list[pa.RecordBatch] = []
+                while len(batches) * _BATCH_ROWS < chunk_size:
+                    limit = min(_BATCH_ROWS, chunk_size - len(batches) * _BATCH_ROWS)
+                    count, last, lengths, blob = conn.execute(_PACKED, (after, limit)).fetchone()
+                    if count == 0:
+                        break
+                    batches.append(_batch(blob, orjson.loads(lengths)))
+                    after = last
+                if not batches:
                     return
-                after = table["seq"][-1].as_py()
-                yield table
+                yield _Chunk(pa.Table.from_batches(batches, _SCHEMA), after)
         finally:
             conn.close()
 
     return _read_ahead(produce)
 
 
-# One row per chunk: each column aggregated in the same pass (so in the same order), and
-# the bodies concatenated into one blob cut by their lengths. A row per statement would
-# cost Python objects per statement, three times the time SQLite spends reading them.
+# One row per record batch: the facts concatenated into one blob, cut by their lengths. A
+# row per statement would cost Python objects per statement, more than the time SQLite
+# spends reading them; a row per chunk, a blob so large that the time the kernel takes to
+# map its pages in would count.
 _PACKED = """
-SELECT count(*), json_group_array(seq), json_group_array(tenant), json_group_array(stored_us),
-       json_group_array(voided), json_group_array(voids), json_group_array(length(body)),
-       CAST(group_concat(body, '') AS BLOB)
-FROM (SELECT * FROM statements WHERE seq > ? ORDER BY seq LIMIT ?)
+SELECT count(*), max(seq), json_group_array(length(facts)), CAST(group_concat(facts, '') AS BLOB)
+FROM (SELECT * FROM statement_facts WHERE seq > ? ORDER BY seq LIMIT ?)
 """
 
 
-def _packed_chunk(conn: sqlite3.Connection, after: int, limit: int) -> pa.Table | None:
-    count, *lists, bodies = conn.execute(_PACKED, (after, limit)).fetchone()
-    if count == 0:
-        return None
-    seq, tenant, stored_us, voided, voids, lengths = (orjson.loads(x) for x in lists)
+def _batch(blob: bytes, lengths: Sequence[int]) -> pa.RecordBatch:
+    """A record batch of the facts of these lengths that `blob` is the concatenation of."""
     offsets = pa.concat_arrays(
         [pa.array([0], pa.int64()), pc.cumulative_sum(pa.array(lengths, pa.int64()))]
     )
-    body = pa.LargeStringArray.from_buffers(count, offsets.buffers()[1], pa.py_buffer(bodies))
-    body.validate(full=True)  # UTF-8, and lengths that add up to the blob
-    return _table([seq, tenant, stored_us, voided, voids, body])
+    facts = pa.LargeStringArray.from_buffers(len(lengths), offsets.buffers()[1], pa.py_buffer(blob))
+    facts.validate(full=True)  # UTF-8, and lengths that add up to the blob
+    return pa.RecordBatch.from_arrays([facts], schema=_SCHEMA)
 
 
 def _mongo_feeds(store_url: str) -> list[_Feed]:
@@ -377,11 +300,11 @@ def _without_password(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _mongo_chunks(store_url: str, tenant: str, low: int, chunk_size: int) -> Iterator[pa.Table]:
-    """Arrow tables of one tenant's visible statements after `low`, in seq order."""
+def _mongo_chunks(store_url: str, tenant: str, low: int, chunk_size: int) -> Iterator[_Chunk]:
+    """Chunks of one tenant's visible statements after `low`, in seq order."""
     from lrs.store.mongo import MongoStore
 
-    def produce() -> Iterator[pa.Table]:
+    def produce() -> Iterator[_Chunk]:
         loop = asyncio.new_event_loop()
         store = MongoStore(store_url)
         loop.run_until_complete(store.open())
@@ -392,14 +315,25 @@ def _mongo_chunks(store_url: str, tenant: str, low: int, chunk_size: int) -> Ite
                 if not rows:
                     return
                 after = rows[-1][0]
-                seqs, stored, voided, voids, bodies = zip(*rows, strict=True)
+                lines = [
+                    placed(_facts_of(facts, body), seq, tenant, stored_us)
+                    for seq, stored_us, facts, body in rows
+                ]
                 del rows
-                texts = [bytes(b).decode() for b in bodies]
-                yield _table(
-                    [seqs, [tenant] * len(seqs), stored, [int(v) for v in voided], voids, texts]
-                )
+                table = pa.table({"facts": pa.array(lines, pa.large_string())})
+                yield _Chunk(pa.Table.from_batches(table.to_batches(_BATCH_ROWS), _SCHEMA), after)
         finally:
             loop.run_until_complete(store.close())
             loop.close()
 
     return _read_ahead(produce)
+
+
+def _facts_of(facts: bytes | None, body: bytes | None) -> bytes:
+    """The facts of a MongoDB statement: a document stored before statements had facts
+    comes with its body instead."""
+    if facts is not None:
+        return facts
+    if body is None:
+        raise ValueError("a statement with neither facts nor body")
+    return statement_facts(orjson.loads(body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import importlib
 import uuid
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pytest
 
 import analytics
@@ -299,3 +301,93 @@ def test_sync_waits_for_a_reader_to_let_go_of_the_file(tmp_path: Path) -> None:
     finally:
         reader.wait(timeout=10)
         reader.stdout.close()
+
+
+def test_a_target_stored_after_its_synced_voiding_statement_is_voided(
+    tmp_path: Path, store: str
+) -> None:
+    url, db = store, tmp_path / "a.duckdb"
+    late = statement("completed", "https://x.example/a", "2024-01-02T10:00:00Z")
+    store_statements(url, [_voiding(late["id"])])
+    analytics.sync(url, db)
+    store_statements(url, [late])
+    analytics.sync(url, db)
+    assert rows(db, "SELECT count(*) FROM live_statements") == [(0,)]
+    assert rows(db, f"SELECT voided FROM statements WHERE id = '{late['id']}'") == [(True,)]
+
+
+def _mixed_statements() -> list[dict[str, Any]]:
+    voided = statement("completed", "https://x.example/a", "2024-01-02T10:00:00+01:00")
+    no_timestamp = statement("experienced", "https://x.example/b", "")
+    del no_timestamp["timestamp"]
+    scored = statement(
+        "passed",
+        "https://x.example/c",
+        "2024-01-02T11:00:00Z",
+        result={"score": {"scaled": 0.5}, "duration": "P1DT2H", "extensions": {"e:x": [1]}},
+        context={"contextActivities": {"parent": {"id": "https://x.example/course"}}},
+    )
+    return [voided, no_timestamp, scored, _voiding(voided["id"])]
+
+
+ALL_COLUMNS = "SELECT * EXCLUDE (stored), stored IS NOT NULL FROM statements ORDER BY seq"
+
+
+def test_statements_stored_before_facts_existed_get_them(tmp_path: Path, store: str) -> None:
+    """Facts missing from a store (a file or documents written before they existed) are
+    computed from the bodies: on opening an embedded store, or by the sync."""
+    url = store
+    store_statements(url, _mixed_statements())
+    analytics.sync(url, tmp_path / "with.duckdb")
+    expected = rows(tmp_path / "with.duckdb", ALL_COLUMNS)
+    assert len(expected) == 4
+    assert rows(tmp_path / "with.duckdb", "SELECT count(*) FROM live_statements") == [(2,)]
+
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        from lrs.store.sqlite import path_from_url
+
+        path = path_from_url(url)
+
+        def forget_facts() -> list[tuple[Any, ...]]:
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+                facts = conn.execute("SELECT * FROM statement_facts ORDER BY seq").fetchall()
+                conn.execute("DELETE FROM statement_facts WHERE seq > 1")
+                conn.execute("PRAGMA user_version = 0")
+                return facts
+
+        def facts_now() -> list[tuple[Any, ...]]:
+            with contextlib.closing(sqlite3.connect(path)) as conn:
+                return conn.execute("SELECT * FROM statement_facts ORDER BY seq").fetchall()
+
+        def timestamped(facts: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+            # From the body, a timestamp the store set is `stored` itself, not a missing one.
+            return [{"t": f["s"], **f} for f in (orjson.loads(b) for _, b in facts)]
+
+        original = forget_facts()
+
+        async def reopen() -> None:
+            opened = open_store(url)
+            await opened.open()
+            await opened.close()
+
+        asyncio.run(reopen())
+        assert timestamped(facts_now()) == timestamped(original)
+        with contextlib.closing(sqlite3.connect(path)) as conn:  # this time the sync does
+            conn.execute("DROP TABLE statement_facts")
+            conn.execute("PRAGMA user_version = 0")
+    else:
+        from lrs.store.mongo import MongoStore
+
+        async def forget() -> None:
+            mongo = MongoStore(url)
+            await mongo.open()
+            try:
+                await mongo._c("statements").update_many({}, {"$unset": {"f": ""}})
+            finally:
+                await mongo.close()
+
+        asyncio.run(forget())
+    analytics.sync(url, tmp_path / "without.duckdb")
+    assert rows(tmp_path / "without.duckdb", ALL_COLUMNS) == expected

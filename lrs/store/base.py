@@ -35,6 +35,7 @@ class PreparedStatement:
     statement: dict[str, Any]
     body: bytes
     postings: tuple[Posting, ...]
+    facts: bytes  # lrs.xapi.facts.statement_facts: what the analytics sync reads
     timestamp_from_stored: bool = False
     voids: str | None = None  # id of the statement this one voids
     refers_to: str | None = None  # StatementRef target: its filter terms apply to this one too

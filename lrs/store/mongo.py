@@ -7,8 +7,9 @@ is the one the URL names (`lrs` when it names none). One client per store instan
 Collections and their indexes (created in `open()`, idempotently, at every start-up):
 
 statements   {t: tenant, id, seq, stored_us, voided, voids, body: the exact JSON bytes,
-              p: [{k: "family:value", r: role bits}], b: batch id, pending: only while a
-              batch is being written on a standalone server}
+              f: the statement's facts (lrs.xapi.facts; absent from documents stored before
+              facts existed), p: [{k: "family:value", r: role bits}], b: batch id, pending:
+              only while a batch is being written on a standalone server}
     (t, id) unique          ids unique per tenant; GET by statementId; the equivalence check
                             on a re-sent id; a duplicate-key race ends in that check
     (t, seq) unique         unfiltered pages (a range scan in either direction), the ceiling
@@ -336,6 +337,7 @@ class MongoStore:
                 "voided": p.voids is None and p.id in already_voided,
                 "voids": p.voids,
                 "body": body,
+                "f": p.facts,
                 "p": [{"k": k, "r": r} for k, r in roles.items()],
             }
             if batch_id is not None:
@@ -673,23 +675,31 @@ class MongoStore:
     @_mapped
     async def statements_after(
         self, tenant: str, after: int, limit: int
-    ) -> list[tuple[int, int, bool, str | None, bytes]]:
-        """(seq, stored_us, voided, voids, body) of the tenant's statements after sequence
-        number `after`, in seq order, up to the ceiling: a watermark never skips a statement
-        of a batch still being written."""
+    ) -> list[tuple[int, int, bytes | None, bytes | None]]:
+        """(seq, stored_us, facts, body) of the tenant's statements after sequence number
+        `after`, in seq order, up to the ceiling: a watermark never skips a statement of a
+        batch still being written. The body only of statements stored without facts."""
         ceiling = await self._ceiling(tenant)
+        statements = self._c("statements")
         cursor = (
-            self._c("statements")
-            .find(
+            statements.find(
                 {"t": tenant, "seq": {"$gt": int(after), "$lte": ceiling}, **_VISIBLE},
-                {"seq": 1, "stored_us": 1, "voided": 1, "voids": 1, "body": 1},
+                {"seq": 1, "stored_us": 1, "f": 1},
             )
             .sort("seq", ASCENDING)
             .limit(int(limit))
         )
+        rows = [(int(d["seq"]), int(d["stored_us"]), d.get("f")) async for d in cursor]
+        missing = [seq for seq, _, facts in rows if facts is None]
+        bodies = {}
+        for start in range(0, len(missing), 1000):
+            async for d in statements.find(
+                {"t": tenant, "seq": {"$in": missing[start : start + 1000]}}, {"seq": 1, "body": 1}
+            ):
+                bodies[int(d["seq"])] = bytes(d["body"])
         return [
-            (int(d["seq"]), int(d["stored_us"]), bool(d["voided"]), d.get("voids"), d["body"])
-            async for d in cursor
+            (seq, us, None if facts is None else bytes(facts), bodies.get(seq))
+            for seq, us, facts in rows
         ]
 
     # -- activities and agents ----------------------------------------------------------------

@@ -42,8 +42,18 @@ from lrs.store.terms import ROLES, SELECTIVITY, Posting, referred_postings
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
+from lrs.xapi.facts import placed, statement_facts
 
 T = TypeVar("T")
+
+# What the analytics sync reads of each statement, instead of its body (made, and filled
+# for the statements of files written before it existed, by add_missing_facts).
+FACTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS statement_facts (
+    seq INTEGER PRIMARY KEY,          -- the statement's
+    facts BLOB NOT NULL               -- lrs.xapi.facts.placed: with seq, tenant and stored
+);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
@@ -119,6 +129,10 @@ CREATE TABLE IF NOT EXISTS credentials (
 
 _STATEMENT_COLUMNS = "s.seq, s.id, s.stored_us, s.voided, s.body"
 _TERM_CACHE_LIMIT = 200_000
+# PRAGMA user_version of a file whose every statement has its statement_facts row. Files
+# made before are brought up to it when opened (see add_missing_facts).
+FACTS_VERSION = 1
+_FACTS_BATCH = 10_000
 
 
 def path_from_url(url: str) -> Path:
@@ -138,6 +152,38 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA wal_autocheckpoint=16384")  # pages of 4 KiB: 64 MiB
     conn.execute("PRAGMA temp_store=MEMORY")
     return conn
+
+
+def add_missing_facts(conn: sqlite3.Connection) -> int:
+    """Give every statement without a statement_facts row one, computed from its body, in
+    transactions of a few thousand; then mark the file as up to date. The number added."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version >= FACTS_VERSION:
+        return 0
+    conn.executescript(FACTS_SCHEMA)
+    added = after = 0
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = conn.execute(
+                "SELECT seq, tenant, stored_us, body FROM statements s WHERE seq > ? AND NOT "
+                "EXISTS (SELECT 1 FROM statement_facts f WHERE f.seq = s.seq) ORDER BY seq LIMIT ?",
+                (after, _FACTS_BATCH),
+            ).fetchall()
+            conn.executemany(
+                "INSERT INTO statement_facts (seq, facts) VALUES (?, ?)",
+                [(q, placed(statement_facts(orjson.loads(b)), q, t, us)) for q, t, us, b in rows],
+            )
+            if not rows:
+                conn.execute(f"PRAGMA user_version = {FACTS_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if not rows:
+            return added
+        added += len(rows)
+        after = rows[-1][0]
 
 
 def _row(row: tuple[Any, ...]) -> StoredStatement:
@@ -247,6 +293,7 @@ class SQLiteStore:
 
         def create(conn: sqlite3.Connection) -> None:
             conn.executescript(SCHEMA)
+            add_missing_facts(conn)
 
         await self._read(create)
 
@@ -316,6 +363,7 @@ class SQLiteStore:
             )
         }
         rows = []
+        facts = []
         by_id: dict[str, dict[str, Any]] = {}  # the batch so far: StatementRef targets
         postings: list[tuple[int, int, int]] = []
         term_ids = self._write_terms
@@ -330,6 +378,7 @@ class SQLiteStore:
             body = p.body[:-1] + appended.encode() + b"}"
             voided = p.voids is None and p.id in already_voided
             rows.append((seq, tenant, p.id, stored_us, voided, p.voids, body))
+            facts.append((seq, placed(p.facts, seq, tenant, stored_us)))
             by_id[p.id] = p.statement
             entries = p.postings
             if p.refers_to is not None:
@@ -344,6 +393,7 @@ class SQLiteStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        conn.executemany("INSERT INTO statement_facts (seq, facts) VALUES (?, ?)", facts)
         # A StatementRef's inherited postings may repeat its own: roles are OR-ed.
         conn.executemany(
             "INSERT INTO postings (term, seq, flags) VALUES (?, ?, ?) "

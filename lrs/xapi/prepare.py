@@ -17,6 +17,7 @@ from lrs.store.terms import postings
 from lrs.types import Statement
 from lrs.xapi.activities import agent_names, definitions
 from lrs.xapi.agents import index_terms
+from lrs.xapi.facts import statement_facts
 from lrs.xapi.timestamps import parse_timestamp, to_utc_string
 from lrs.xapi.versions import XAPIVersion
 
@@ -68,6 +69,7 @@ def prepare(
                 refers_to=refers_to,
                 definitions=definitions(statement),
                 agent_names=agent_names(statement),
+                facts=statement_facts(statement),
             )
         )
     return prepared
