@@ -85,59 +85,69 @@ def _tenant_filter(tenant: str | None) -> tuple[str, list[object]]:
 
 
 def _intervals_sql(tenant_clause: str) -> str:
+    # Plans: `s` is not materialized (each use scans only the columns it needs); a session's
+    # statements are dropped by session, not statement by statement (a join of every
+    # statement with the measured sessions cost most of the time at 10 M); windows are
+    # partitioned by a hash of their keys first, then the keys (exact, and sorting on an
+    # integer first is several times faster than on the strings alone).
     return f"""
-WITH s AS (
+WITH s AS NOT MATERIALIZED (
     SELECT tenant, actor_key, id, epoch_us("timestamp") AS ts, verb_id, object_id,
-           coalesce(registration, '') AS registration, session_id, duration_s,
-           list_distinct(list_concat(parent_ids, grouping_ids)) AS ancestors
+           coalesce(registration, '') AS registration, session_id, duration_s, parent_ids,
+           grouping_ids
     FROM live_statements
     WHERE actor_key IS NOT NULL AND "timestamp" IS NOT NULL AND object_type = 'Activity'
           {tenant_clause}
 ), cmi5 AS (
-    SELECT tenant, actor_key, session_id, object_id, ancestors,
+    SELECT tenant, actor_key, session_id, object_id, parent_ids, grouping_ids,
            ts - CAST(round(duration_s * 1e6) AS BIGINT) AS start_us, ts AS end_us,
            'cmi5 session' AS source
     FROM s
     WHERE session_id IS NOT NULL AND verb_id IN ('{TERMINATED}', '{ABANDONED}')
           AND duration_s > 0
+), unmeasured AS (
+    SELECT * FROM (SELECT DISTINCT tenant, actor_key, session_id FROM s
+                   WHERE session_id IS NOT NULL)
+    ANTI JOIN (SELECT DISTINCT tenant, actor_key, session_id FROM cmi5)
+        USING (tenant, actor_key, session_id)
 ), rest AS (
-    SELECT * FROM s
-    WHERE NOT EXISTS (
-        SELECT 1 FROM cmi5 AS c
-        WHERE c.tenant = s.tenant AND c.actor_key = s.actor_key
-              AND c.session_id = s.session_id
-    )
+    SELECT * FROM s WHERE session_id IS NULL
+    UNION ALL
+    SELECT s.* FROM s SEMI JOIN unmeasured USING (tenant, actor_key, session_id)
 ), own AS (
-    SELECT tenant, actor_key, object_id, ancestors,
+    SELECT tenant, actor_key, object_id, parent_ids, grouping_ids,
            ts - CAST(round(duration_s * 1e6) AS BIGINT) AS start_us, ts AS end_us,
            'result.duration' AS source
     FROM rest WHERE duration_s > 0
 ), streams AS (
     SELECT *, lag(ts) OVER (
-        PARTITION BY tenant, actor_key, registration ORDER BY ts, id
+        PARTITION BY hash(tenant, actor_key, registration), tenant, actor_key, registration
+        ORDER BY ts, id
     ) AS previous_us
     FROM rest
 ), gaps AS (
-    SELECT tenant, actor_key, object_id, ancestors, previous_us AS start_us, ts AS end_us,
-           'gap' AS source
+    SELECT tenant, actor_key, object_id, parent_ids, grouping_ids, previous_us AS start_us,
+           ts AS end_us, 'gap' AS source
     FROM streams
     WHERE (duration_s IS NULL OR duration_s = 0) AND previous_us IS NOT NULL
           AND ts - previous_us <= $idle_us AND ts > previous_us
 ), intervals AS (
-    SELECT tenant, actor_key, object_id, ancestors, start_us, end_us, source FROM cmi5
+    SELECT tenant, actor_key, object_id, parent_ids, grouping_ids, start_us, end_us, source
+    FROM cmi5
     UNION ALL SELECT * FROM own
     UNION ALL SELECT * FROM gaps
 ), exploded AS (
     SELECT tenant, actor_key AS learner,
-           unnest(list_distinct(list_prepend(object_id, ancestors))) AS activity,
+           unnest(list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids))))
+               AS activity,
            start_us, end_us, source
     FROM intervals
 ), ordered AS (
     -- Sorted by start, each interval adds what reaches beyond every earlier one's end: the
     -- sum is the length of the union, with one sort (no islands to build first).
     SELECT *, max(end_us) OVER (
-        PARTITION BY tenant, learner, activity ORDER BY start_us, end_us
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        PARTITION BY hash(tenant, learner, activity), tenant, learner, activity
+        ORDER BY start_us, end_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
     ) AS reach
     FROM exploded
 )
@@ -189,9 +199,10 @@ def time_on_task(
 
 
 def _base_sql(clause: str) -> str:
-    return f"""base AS (
+    return f"""base AS NOT MATERIALIZED (
     SELECT tenant, actor_key AS learner, id, epoch_us("timestamp") AS ts, verb_id, object_id,
            coalesce(session_id, registration, '') AS attempt, duration_s, completion,
+           parent_ids, grouping_ids,
            list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids)))
                AS related,
            object_definition_type, category_ids, context_extensions AS cx,
@@ -332,8 +343,8 @@ def _required_table(required: pl.DataFrame | None) -> pa.Table:
 _CLICK_THROUGH_SQL = """
 WITH tot AS ({intervals}),
 {base}{videos}, done AS (
-    SELECT tenant, learner, object_id AS activity, make_timestamp(min(ts)) AS completed_at,
-           list_distinct(flatten(list(related))) AS related
+    SELECT tenant, learner, object_id AS activity, make_timestamp(min(ts)) AS completed_at
+           {related}
     FROM base
     WHERE verb_id IN ('{completed}', '{passed}', '{satisfied}') OR completion
     GROUP BY tenant, learner, object_id
@@ -369,19 +380,36 @@ WITH tot AS ({intervals}),
     LEFT JOIN stamps AS s USING (tenant, learner, attempt, ts)
     WHERE b.verb_id = '{answered}'
 ), answer AS (
-    -- one row per answer: a re-sent copy (same attempt, question and moment) is the same
-    SELECT tenant, learner, attempt, object_id, ts,
+    -- one row per answer: a re-sent copy (same attempt, question, moment and context) is
+    -- the same answer
+    SELECT tenant, learner, attempt, object_id, ts, parent_ids, grouping_ids,
            min(CASE WHEN duration_s > 0 THEN duration_s ELSE (ts - previous_us) / 1e6 END)
-               AS seconds,
-           list_distinct(flatten(list(related))) AS related
+               AS seconds
     FROM prior WHERE verb_id = '{answered}'
-    GROUP BY tenant, learner, attempt, object_id, ts
+    GROUP BY tenant, learner, attempt, object_id, ts, parent_ids, grouping_ids
+    HAVING seconds IS NOT NULL
+), by_context AS (
+    -- an attempt's answers share their parent and grouping: lists made once per attempt
+    SELECT tenant, learner, attempt,
+           list_distinct(list_concat(parent_ids, grouping_ids)) AS ancestors,
+           count(*) AS n, count(*) FILTER (WHERE seconds < $fast_s) AS fast,
+           list(seconds) AS times
+    FROM answer GROUP BY tenant, learner, attempt, parent_ids, grouping_ids
 ), per_attempt AS (
-    SELECT tenant, learner, activity, attempt, count(*) AS n,
-           count(*) FILTER (WHERE seconds < $fast_s) AS fast, list(seconds) AS times
+    SELECT tenant, learner, activity, attempt, sum(n) AS n, sum(fast) AS fast,
+           flatten(list(times)) AS times
     FROM (
-        SELECT tenant, learner, unnest(related) AS activity, attempt, seconds
-        FROM answer WHERE seconds IS NOT NULL
+        SELECT tenant, learner, unnest(ancestors) AS activity, attempt, n, fast, times
+        FROM by_context
+        UNION ALL
+        -- the question itself, when it is an activity completed (and not its own parent)
+        SELECT a.tenant, a.learner, a.object_id, a.attempt, 1,
+               CASE WHEN a.seconds < $fast_s THEN 1 ELSE 0 END, [a.seconds]
+        FROM answer AS a
+        SEMI JOIN done AS d
+            ON d.tenant = a.tenant AND d.learner = a.learner AND d.activity = a.object_id
+        WHERE NOT list_contains(a.parent_ids, a.object_id)
+              AND NOT list_contains(a.grouping_ids, a.object_id)
     )
     GROUP BY ALL
 ), answers AS (
@@ -426,10 +454,7 @@ WITH tot AS ({intervals}),
     FROM judged AS j
     LEFT JOIN answers AS a USING (tenant, learner, activity)
     LEFT JOIN watched AS w USING (tenant, learner, activity)
-    WHERE NOT $restrict OR EXISTS (
-        SELECT 1 FROM required_activities AS r
-        WHERE r.learner = j.learner AND list_contains(j.related, r.activity)
-    )
+    {restrict}
 )
 SELECT tenant, learner, activity, completed_at, seconds, expected_seconds, expected_from,
     ratio, time_flagged, answers, fast_answers, answer_median_s, attempts, fast_attempts,
@@ -476,6 +501,14 @@ FROM signals
 ORDER BY tenant, learner, activity
 """
 
+# With `required`: a completion's activity and every parent or grouping activity of it,
+# and the test that one of them is required of the learner.
+RELATED = ", list_distinct(flatten(list(related))) AS related"
+RESTRICT = """WHERE EXISTS (
+        SELECT 1 FROM required_activities AS r
+        WHERE r.learner = j.learner AND list_contains(j.related, r.activity)
+    )"""
+
 
 def click_through(
     db: str | Path | duckdb.DuckDBPyConnection,
@@ -510,7 +543,6 @@ def click_through(
         fast_share=fast_share,
         min_answers=min_answers,
         min_coverage=min_coverage,
-        restrict=required is not None,
     )
     try:
         con.register("catalog_expected", _catalog_table(expected_seconds or {}))
@@ -526,6 +558,8 @@ def click_through(
             passed=PASSED,
             satisfied=SATISFIED,
             answered=ANSWERED,
+            related="" if required is None else RELATED,
+            restrict="" if required is None else RESTRICT,
         )
         return _frame(con, sql, named)
     finally:
@@ -569,18 +603,22 @@ def skills(
             ),
         )
         sql = f"""
-WITH e AS (
+WITH e AS NOT MATERIALIZED (
     SELECT tenant, actor_key AS learner, id, "timestamp" AS ts, success, competency_ids,
-           list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids)))
-               AS related
+           object_id, parent_ids, grouping_ids
     FROM live_statements
     WHERE actor_key IS NOT NULL AND success IS NOT NULL {clause}
+), activities AS (
+    SELECT tenant, learner, id, ts, success, object_id AS activity FROM e
+    UNION ALL SELECT tenant, learner, id, ts, success, unnest(parent_ids) FROM e
+    UNION ALL SELECT tenant, learner, id, ts, success, unnest(grouping_ids) FROM e
 ), tagged AS (
+    -- UNION, not UNION ALL: a statement is evidence of a skill once, however many of its
+    -- activities name it
     SELECT tenant, learner, id, ts, success, unnest(competency_ids) AS skill FROM e
     UNION
-    SELECT e.tenant, e.learner, e.id, e.ts, e.success, k.skill
-    FROM (SELECT tenant, learner, id, ts, success, unnest(related) AS activity FROM e) AS e
-    JOIN catalog_skills AS k USING (activity)
+    SELECT a.tenant, a.learner, a.id, a.ts, a.success, k.skill
+    FROM activities AS a JOIN catalog_skills AS k USING (activity)
 ), reference AS (
     SELECT coalesce($as_of::TIMESTAMP, (SELECT max(stored) FROM statements)) AS at
 )

@@ -57,41 +57,50 @@ def p_above(successes: int, failures: int, rate: float = MASTERY_RATE) -> float:
         return 1.0
     if rate >= 1.0:
         return 0.0
-    # In logarithms: comb(n, k) overflows a float past about a thousand answers.
-    log_rate, log_rest = math.log(rate), math.log1p(-rate)
-    return min(
-        1.0,
-        sum(
-            math.exp(
-                math.lgamma(n + 1)
-                - math.lgamma(k + 1)
-                - math.lgamma(n - k + 1)
-                + k * log_rate
-                + (n - k) * log_rest
-            )
-            for k in range(successes + 1)
-        ),
-    )
+    # In logarithms (comb(n, k) overflows a float past about a thousand answers), each term
+    # from the one before: log C(n, k) = log C(n, k - 1) + log(n - k + 1) - log(k).
+    step = math.log(rate) - math.log1p(-rate)
+    log_term = n * math.log1p(-rate)  # k = 0
+    total = math.exp(log_term)
+    for k in range(1, successes + 1):
+        log_term += math.log(n - k + 1) - math.log(k) + step
+        total += math.exp(log_term)
+    return min(1.0, total)
 
 
 def beta_quantile(successes: int, failures: int, q: float) -> float:
-    """The q-quantile of Beta(1 + successes, 1 + failures), by bisection on its CDF."""
-    lo, hi = 0.0, 1.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        if 1.0 - p_above(successes, failures, mid) < q:
-            lo = mid
+    """The q-quantile of Beta(1 + successes, 1 + failures): Newton's method on its CDF from
+    the mean, falling back to bisection whenever a step would leave the bracket."""
+    a, b = 1.0 + successes, 1.0 + failures
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    lo, hi, x = 0.0, 1.0, a / (a + b)
+    for _ in range(100):
+        error = 1.0 - p_above(successes, failures, x) - q
+        if abs(error) < 1e-12 or hi - lo < 1e-12:
+            break
+        if error < 0:
+            lo = x
         else:
-            hi = mid
-    return (lo + hi) / 2
+            hi = x
+        density = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x))
+        step = x - error / density if density > 0 else lo
+        x = step if lo < step < hi else (lo + hi) / 2
+    return x
 
 
 def more_successes_needed(successes: int, failures: int, limit: int = 100) -> int | None:
-    """How many more right answers in a row reach mastery (0: mastered already)."""
-    for extra in range(limit + 1):
-        if p_above(successes + extra, failures) >= CONFIDENCE:
-            return extra
-    return None
+    """How many more right answers in a row reach mastery (0: mastered already); None when
+    more than `limit`. P(mastery) grows with every right answer, so bisection finds it."""
+    if p_above(successes + limit, failures) < CONFIDENCE:
+        return None
+    lo, hi = -1, limit  # not enough at lo (none yet checked), enough at hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if p_above(successes + mid, failures) >= CONFIDENCE:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 @functools.cache
@@ -147,25 +156,28 @@ def answer_evidence(
     try:
         frame: pl.DataFrame = con.sql(
             f"""
-WITH e AS (
-    SELECT actor_key AS learner, id, "timestamp" AS ts, success, competency_ids,
-           list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids)))
-               AS related
+WITH e AS NOT MATERIALIZED (
+    SELECT actor_key AS learner, id, "timestamp" AS ts, success, competency_ids, object_id,
+           parent_ids, grouping_ids
     FROM live_statements
     WHERE actor_key IS NOT NULL AND success IS NOT NULL AND verb_id = '{ANSWERED}' {clause}
+), activities AS NOT MATERIALIZED (
+    SELECT learner, id, ts, success, object_id AS activity FROM e
+    UNION ALL SELECT learner, id, ts, success, unnest(parent_ids) FROM e
+    UNION ALL SELECT learner, id, ts, success, unnest(grouping_ids) FROM e
 ), suspect AS (
-    SELECT DISTINCT e.id FROM (SELECT learner, id, unnest(related) AS activity FROM e) AS e
-    JOIN prof_flagged USING (learner, activity)
+    SELECT DISTINCT id FROM activities JOIN prof_flagged USING (learner, activity)
 ), tagged AS (
+    -- UNION, not UNION ALL: an answer is evidence of a skill once, however many of its
+    -- activities name it
     SELECT learner, id, ts, success, unnest(competency_ids) AS skill FROM e
     UNION
-    SELECT e.learner, e.id, e.ts, e.success, k.skill
-    FROM (SELECT learner, id, ts, success, unnest(related) AS activity FROM e) AS e
-    JOIN prof_skills AS k USING (activity)
+    SELECT a.learner, a.id, a.ts, a.success, k.skill
+    FROM activities AS a JOIN prof_skills AS k USING (activity)
 )
 SELECT learner, skill, id, ts, success,
        NOT (success AND id IN (SELECT id FROM suspect)) AS trusted
-FROM tagged ORDER BY learner, skill, ts, id
+FROM tagged
 """,
             params=params,
         ).pl()
@@ -205,7 +217,7 @@ def _summarise(evidence: pl.DataFrame, roster: Roster | None, unit: str | None) 
             (~pl.col("success")).sum().cast(pl.Int64).alias("failures"),
             (~pl.col("trusted")).sum().cast(pl.Int64).alias("untrusted"),
             pl.col("ts").max().alias("last_at"),
-            pl.col("id").alias("statement_ids"),
+            pl.col("id").sort_by("ts", "id").alias("statement_ids"),
         )
         .sort("learner", "skill")
     )

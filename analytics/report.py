@@ -51,15 +51,7 @@ import polars as pl
 import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
-from analytics.risk import (
-    DONE_VERBS,
-    WAIVED,
-    activity_evidence,
-    as_of_connection,
-    as_of_date,
-    parts_of,
-    risk,
-)
+from analytics.risk import DONE_VERBS, WAIVED, as_of_connection, as_of_date, assess
 
 FORMAT_TAG = "lrs-audit-report/1"
 COLUMNS = (
@@ -164,22 +156,19 @@ def _firsts(
         )
         rows = con.sql(
             f"""
-SELECT actor_key, object_id, id, verb_id = '{WAIVED}' AS waived
+SELECT actor_key, object_id, arg_min(id, ("timestamp", id)),
+       arg_min(id, ("timestamp", id)) FILTER (WHERE verb_id = '{WAIVED}')
 FROM live_statements JOIN report_activities USING (object_id)
 WHERE actor_key IS NOT NULL AND object_type = 'Activity' AND "timestamp" IS NOT NULL
       AND tenant = $tenant AND (verb_id IN ({done}) OR coalesce(completion, false))
-ORDER BY "timestamp", id
+GROUP BY actor_key, object_id
 """,
             params={"tenant": tenant},
         ).fetchall()
     finally:
         con.close()
-    first: dict[tuple[str, str], str] = {}
-    first_waiver: dict[tuple[str, str], str] = {}
-    for learner, activity, sid, waived in rows:
-        first.setdefault((learner, activity), sid)
-        if waived:
-            first_waiver.setdefault((learner, activity), sid)
+    first = {(learner, activity): sid for learner, activity, sid, _ in rows}
+    first_waiver = {(learner, activity): sid for learner, activity, _, sid in rows if sid}
     return first, first_waiver
 
 
@@ -196,14 +185,8 @@ def audit(
     """The audit report on `as_of` for `unit` (None: every unit), with the cited
     statements read from the store at `store_url` (default: LRS_STORE)."""
     today = as_of_date(as_of)
-    frame = risk(db, catalog, roster, as_of, tenant, unit)
-    required = [a.id for a in catalog.activities if a.required]
+    frame, parts = assess(db, catalog, roster, as_of, tenant, unit)
     first, first_waiver = _firsts(db, [a.id for a in catalog.activities], as_of, tenant)
-    con = as_of_connection(db, as_of)
-    try:
-        parts = parts_of(activity_evidence(con, required, tenant), catalog)
-    finally:
-        con.close()
     rows: list[tuple[str, ...]] = []
     for r in frame.iter_rows(named=True):
         learner, requirement = r["learner"], r["activity"]

@@ -26,23 +26,29 @@ when the report is made, but an edit to the drawn text alone is not detected.
 
 from __future__ import annotations
 
+import bisect
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject, TextStringObject
+from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, Group, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -69,11 +75,14 @@ GRID = colors.HexColor("#9e9e9e")
 HEADER_FILL = colors.HexColor("#e0e0e0")
 STRIPE = colors.HexColor("#f5f5f5")
 
+# Streams compressed but not ASCII85-encoded as well: reportlab's encoder is pure Python and
+# took longer than drawing the rows of a large report; a PDF reader needs neither.
+rl_config.useA85 = 0
+
 _styles = getSampleStyleSheet()
 TITLE = ParagraphStyle("title", parent=_styles["Title"], fontSize=16, alignment=0)
 HEADING = ParagraphStyle("heading", parent=_styles["Heading2"], spaceBefore=8, spaceAfter=4)
 CELL = ParagraphStyle("cell", parent=_styles["Normal"], fontSize=7.5, leading=9)
-SMALL = ParagraphStyle("small", parent=CELL, fontSize=6.5, leading=8, textColor=colors.dimgrey)
 MONO = ParagraphStyle("mono", parent=CELL, fontName="Courier", fontSize=6.5, leading=8)
 HEAD = ParagraphStyle("head", parent=CELL, fontName="Helvetica-Bold")
 # The bars' hues, darkened: amber and grey text on white would be too faint to read in print.
@@ -198,37 +207,187 @@ def _charts(summary: Sequence[Sequence[str]]) -> Table:
 
 ROW_HEADER = ("Learner", "Unit / role", "Requirement", "Status", "Completed at", "Evidence")
 ROW_WIDTHS = (0.24, 0.065, 0.245, 0.075, 0.16, 0.215)
+PAD = 2.0
+MAX_EVIDENCE_LINES = 30  # a row always fits a page; the embedded CSV has every id
 
 
-def _row(r: Sequence[str]) -> list[Any]:
+@dataclass(frozen=True, eq=False)  # keys of dicts: hashed by identity, cheaply
+class _Style:
+    font: str
+    size: float
+    leading: float
+    colour: colors.Color = colors.black
+
+
+_NAME = _Style("Helvetica", 7.5, 9)
+_HEAD = _Style("Helvetica-Bold", 7.5, 9)
+_NOTE = _Style("Helvetica", 6.5, 8, colors.dimgrey)
+_KEY = _Style("Courier", 6.5, 8, colors.dimgrey)
+_ID = _Style("Courier", 6.5, 8)
+_STATUS = {
+    status: _Style("Helvetica-Bold", 7.5, 9, s.textColor) for status, s in STATUS_TEXT.items()
+}
+
+
+def _pdf_text(text: str) -> str:
+    """`text` as the inside of a PDF string in the standard fonts' encoding (WinAnsi): a
+    character it lacks prints as `?`."""
+    if text.isascii():
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    out = []
+    for byte in text.encode("cp1252", "replace"):
+        if byte >= 128:
+            out.append(f"\\{byte:03o}")
+        else:
+            char = chr(byte)
+            out.append("\\" + char if char in "\\()" else char)
+    return "".join(out)
+
+
+def _wrap(text: str, style: _Style, width: float) -> list[str]:
+    """The lines `text` takes in a cell `width` wide. Courier is cut by character count
+    (every glyph is 0.6 em); Helvetica at spaces, and inside a word only when it must."""
+    if style.font == "Courier":
+        per_line = max(1, int(width / (0.6 * style.size)))
+        return [text[i : i + per_line] for i in range(0, len(text), per_line)] or [""]
+    if len(text) * style.size * 1.02 <= width or stringWidth(text, style.font, style.size) <= width:
+        return [text]  # the first test suffices for a short text: no glyph is wider than 1.02 em
+    lines = []
+    for line in simpleSplit(text, style.font, style.size, width):
+        while stringWidth(line, style.font, style.size) > width and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], style.font, style.size) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
+
+
+_Cell = list[tuple[_Style, str]]  # its lines
+
+
+def _layout(cells: Sequence[Sequence[tuple[_Style, str]]]) -> tuple[list[_Cell], float]:
+    """Each cell's lines, wrapped to its column, and the row's height."""
+    laid: list[_Cell] = []
+    for parts, fraction in zip(cells, ROW_WIDTHS, strict=True):
+        width = fraction * WIDTH - 2 * PAD
+        laid.append([(style, line) for style, text in parts for line in _wrap(text, style, width)])
+    height = max(sum(style.leading for style, _ in cell) for cell in laid) + 2 * PAD
+    return laid, height
+
+
+def _row_cells(r: Sequence[str]) -> list[list[tuple[_Style, str]]]:
     learner, name, unit, role, requirement, requirement_name, due, status, done, evidence = r
+    ids = evidence.split()
+    if len(ids) > MAX_EVIDENCE_LINES:
+        more = len(ids) - MAX_EVIDENCE_LINES + 1
+        ids = [*ids[: MAX_EVIDENCE_LINES - 1], f"and {more} more: see {ATTACHMENT}"]
     return [
-        [_p(name), _p(learner, SMALL)] if name else _p(learner),
-        [_p(unit), _p(role, SMALL)],
-        [_p(requirement_name or requirement), _p(requirement, SMALL), _p(f"due {due}", SMALL)],
-        _p(status, STATUS_TEXT[status]),
-        _p(done),
-        Paragraph("<br/>".join(escape(sid) for sid in evidence.split()), MONO),
+        [(_NAME, name), (_KEY, learner)] if name else [(_KEY, learner)],
+        [(_NAME, unit), (_NOTE, role)],
+        [(_NAME, requirement_name or requirement), (_KEY, requirement), (_NOTE, f"due {due}")],
+        [(_STATUS[status], status)],
+        [(_NAME, done)],
+        [(_ID, sid) for sid in ids],
     ]
 
 
-# Rows per table: a page holds about a dozen. One table of every row would be split page by
-# page, each split measuring the whole remainder again: a hospital's report (70,000 rows)
-# took minutes; tables of this size keep the work proportional to the rows.
-ROWS_PER_TABLE = 24
+class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type information
+    """The learner x requirement table, drawn straight into the page's content stream: a
+    hospital's report has some 70,000 rows, and reportlab's Table of Paragraphs took about
+    2.6 ms a row to lay out (minutes for the report). Rows are laid out once; a page takes
+    the rows that fit under the header, the rest goes on as a new _Rows."""
 
+    def __init__(
+        self,
+        rows: list[tuple[list[_Cell], float]],
+        header: tuple[list[_Cell], float],
+        start: int = 0,
+        stop: int | None = None,
+        tops: list[float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.rows, self.header, self.start = rows, header, start
+        self.stop = len(rows) if stop is None else stop
+        if tops is None:  # tops[i]: the height of the rows before row i
+            tops = [0.0]
+            for _, height in rows:
+                tops.append(tops[-1] + height)
+        self.tops = tops
 
-def _rows_tables(report: Report) -> list[Table]:
-    head = [_p(c, HEAD) for c in ROW_HEADER]
-    tables = []
-    for start in range(0, max(len(report.rows), 1), ROWS_PER_TABLE):
-        body = [_row(r) for r in report.rows[start : start + ROWS_PER_TABLE]]
-        table = Table(
-            [head, *body], colWidths=[w * WIDTH for w in ROW_WIDTHS], repeatRows=1, hAlign="LEFT"
+    def _height(self, stop: int) -> float:
+        return self.header[1] + self.tops[stop] - self.tops[self.start]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self.height = WIDTH, self._height(self.stop)
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        stop = (
+            bisect.bisect_right(
+                self.tops, self.tops[self.start] + available_height - self.header[1]
+            )
+            - 1
         )
-        table.setStyle(TableStyle(_grid()))
-        tables.append(table)
-    return tables
+        if stop <= self.start:
+            return []  # not one row fits: the frame moves it to the next page
+        return [
+            _Rows(self.rows, self.header, self.start, stop, self.tops),
+            _Rows(self.rows, self.header, stop, self.stop, self.tops),
+        ]
+
+    def draw(self) -> None:
+        doc = self.canv._doc
+        fonts = {f: doc.getInternalFontName(f) for f in ("Helvetica", "Helvetica-Bold", "Courier")}
+        lefts = [0.0]
+        for fraction in ROW_WIDTHS:
+            lefts.append(lefts[-1] + fraction * WIDTH)
+        styles = (_NAME, _HEAD, _NOTE, _KEY, _ID, *_STATUS.values())
+        start_text = {
+            s: f"BT {fonts[s.font]} {s.size} Tf {_rgb(s.colour)} rg" for s in styles
+        }  # each line: BT, its font and colour, where, what, ET
+        lift = {s: (s.leading - s.size) / 2 + 1 for s in styles}
+        ops: list[str] = []
+        top = self.height
+
+        def row(cells: list[_Cell], height: float, fill: colors.Color | None) -> None:
+            nonlocal top
+            if fill is not None:
+                ops.append(f"{_rgb(fill)} rg 0 {top - height:.2f} {WIDTH:.2f} {height:.2f} re f")
+            for left, cell in zip(lefts, cells, strict=False):
+                y = top - PAD
+                for style, line in cell:
+                    y -= style.leading
+                    ops.append(
+                        f"{start_text[style]} {left + PAD:.2f} {y + lift[style]:.2f} Td "
+                        f"({_pdf_text(line)}) Tj ET"
+                    )
+            top -= height
+
+        row(*self.header, HEADER_FILL)
+        for i in range(self.start, self.stop):
+            row(*self.rows[i], STRIPE if (i - self.start) % 2 else None)
+        # the grid: a rule under every row, and the columns' sides
+        rules = [self.height, self.height - self.header[1]]
+        rules += [
+            self.height - self.header[1] - (self.tops[i + 1] - self.tops[self.start])
+            for i in range(self.start, self.stop)
+        ]
+        ops.append(f"{_rgb(GRID)} RG 0.4 w")
+        ops += [f"0 {y:.2f} m {WIDTH:.2f} {y:.2f} l" for y in rules]
+        ops += [f"{x:.2f} 0 m {x:.2f} {self.height:.2f} l" for x in lefts]
+        ops.append("S")
+        self.canv.addLiteral("\n".join(ops))
+
+
+def _rgb(colour: colors.Color) -> str:
+    return f"{colour.red:.3f} {colour.green:.3f} {colour.blue:.3f}"
+
+
+def _rows_table(report: Report) -> _Rows:
+    header = _layout([[(_HEAD, c)] for c in ROW_HEADER])
+    return _Rows([_layout(_row_cells(r)) for r in report.rows], header)
 
 
 # --------------------------------------------------------------------------- pages
@@ -247,7 +406,7 @@ def _story(report: Report) -> list[Any]:
         _charts(summary),
         CondPageBreak(45 * mm),  # not a heading and one row alone at the foot of a page
         Paragraph("Learners and requirements", HEADING),
-        *_rows_tables(report),
+        _rows_table(report),
         Spacer(1, 3 * mm),
         _p(
             "Verify with lrs report verify FILE: it recomputes the digest from the rows "

@@ -134,15 +134,21 @@ def activity_evidence(
     try:
         frame: pl.DataFrame = con.sql(
             f"""
-WITH s AS (
+WITH s AS NOT MATERIALIZED (
     SELECT actor_key AS learner, object_id, "timestamp" AS ts, verb_id,
-           (verb_id IN ({done}) OR coalesce(completion, false)) AS is_done,
-           list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids)))
-               AS related
+           (verb_id IN ({done}) OR coalesce(completion, false)) AS is_done, parent_ids,
+           grouping_ids
     FROM live_statements
     WHERE actor_key IS NOT NULL AND object_type = 'Activity' AND "timestamp" IS NOT NULL
           {clause}
-), t AS (SELECT learner, object_id, ts, is_done, verb_id, unnest(related) AS requirement FROM s)
+), t AS (
+    -- the activity itself, its parents and its groupings (a repeat changes no aggregate)
+    SELECT learner, object_id, ts, is_done, verb_id, object_id AS requirement FROM s
+    UNION ALL
+    SELECT learner, object_id, ts, is_done, verb_id, unnest(parent_ids) FROM s
+    UNION ALL
+    SELECT learner, object_id, ts, is_done, verb_id, unnest(grouping_ids) FROM s
+)
 SELECT learner, requirement, object_id AS activity, max(ts) AS last_at,
        min(ts) FILTER (WHERE is_done) AS done_at,
        coalesce(bool_or(verb_id = '{WAIVED}'), false) AS waived
@@ -354,6 +360,18 @@ def risk(
 ) -> pl.DataFrame:
     """One row per learner on the roster and requirement of theirs: status, each factor's
     points, the score (0-100), the level, the explanation and the recommended action."""
+    return assess(db, catalog, roster, as_of, tenant, unit)[0]
+
+
+def assess(
+    db: str | Path,
+    catalog: Catalog,
+    roster: Roster,
+    as_of: date | datetime,
+    tenant: str | None = "default",
+    unit: str | None = None,
+) -> tuple[pl.DataFrame, dict[str, dict[str, float]]]:
+    """`risk`, and the parts of each requirement it judged progress by (`parts_of`)."""
     moment, today = as_of_moment(as_of), as_of_date(as_of)
     all_assignments = catalog.assignments(roster)  # past lateness looks at every one
     assignments = (
@@ -457,11 +475,12 @@ def risk(
                 "recommended_action": text,
             }
         )
-    return (
+    frame = (
         pl.DataFrame(records, schema=SCHEMA, orient="row")
         if records
         else pl.DataFrame(schema=SCHEMA)
     )
+    return frame, parts
 
 
 def _state(
