@@ -27,7 +27,7 @@ the length of the stored body in bytes and `\\n`, then the body bytes, then `\\n
 
 Why the store and not the analytics file: the DuckDB file keeps flattened columns only,
 not the statement as received, so the bytes that prove a row (and their voided flag) are
-read from the LRS store (`lrs.store.open_store(Settings.from_env().store).get_statement`).
+read from the LRS store (`lrs.store.open_store(Settings.from_env().store).get_statements`).
 The generation time is shown in every format but is not in the digest: the same evidence
 and the same as-of date give the same digest, whenever the report is made.
 """
@@ -246,16 +246,10 @@ def fetch_evidence(
         store = open_store(url)
         await store.open()
         try:
-            out: dict[str, Evidence] = {}
-            # Many lookups in flight at once: a report cites one statement or more per
-            # learner and requirement, and each lookup is a round trip to the store.
-            for start in range(0, len(ids), 256):
-                batch = ids[start : start + 256]
-                found = await asyncio.gather(*(store.get_statement(tenant, i) for i in batch))
-                for sid, got in zip(batch, found, strict=True):
-                    out[sid] = Evidence(
-                        sid, None if got is None else got.body, bool(got and got.voided)
-                    )
+            out = {sid: Evidence(sid, None, False) for sid in ids}  # until found
+            for start in range(0, len(ids), 5000):
+                for got in await store.get_statements(tenant, ids[start : start + 5000]):
+                    out[got.id] = Evidence(got.id, got.body, got.voided)
             return out
         finally:
             await store.close()

@@ -395,8 +395,10 @@ def assess(
         for learner, activity, s in tot.select("learner", "activity", "seconds").rows()
     }
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in evidence.iter_rows(named=True):
-        grouped.setdefault((row["learner"], row["requirement"]), []).append(row)
+    for learner, requirement, activity, last_at, done_at, waived in evidence.iter_rows():
+        grouped.setdefault((learner, requirement), []).append(
+            {"activity": activity, "last_at": last_at, "done_at": done_at, "waived": waived}
+        )
 
     @functools.cache  # past lateness asks again for each of a learner's earlier requirements
     def state_of(learner: str, activity: str) -> _State:

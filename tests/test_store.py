@@ -127,6 +127,25 @@ def test_round_trip_is_exact(run: Run) -> None:
     run(body)
 
 
+def test_statements_by_id_many_at_once(run: Run) -> None:
+    async def body(store: Store) -> None:
+        batch = prepared(*(statement() for _ in range(3)))
+        await store.save_statements("t1", batch, {})
+        await store.save_statements("t2", prepared(statement()), {})
+        target = {"objectType": "StatementRef", "id": batch[0].id}
+        voiding = prepared(statement(verb={"id": VOIDED}, object=target))
+        await store.save_statements("t1", voiding, {})
+        wanted = [batch[0].id, batch[2].id, "00000000-0000-4000-8000-000000000000"]
+        found = {s.id: s for s in await store.get_statements("t1", wanted)}
+        assert sorted(found) == sorted(wanted[:2])  # the missing id is left out
+        assert found[batch[0].id].voided and not found[batch[2].id].voided
+        one = await store.get_statement("t1", batch[2].id)
+        assert one is not None and found[batch[2].id].body == one.body
+        assert await store.get_statements("t2", wanted) == []  # tenants never cross
+
+    run(body)
+
+
 def test_stored_and_seq_strictly_increase(run: Run) -> None:
     async def body(store: Store) -> None:
         for _ in range(3):

@@ -585,6 +585,16 @@ class MongoStore:
         )
         return None if doc is None else _stored(doc)
 
+    async def get_statements(self, tenant: str, ids: Sequence[str]) -> list[StoredStatement]:
+        found: list[StoredStatement] = []
+        for start in range(0, len(ids), 1000):
+            cursor = self._c("statements").find(
+                {"t": tenant, "id": {"$in": list(ids[start : start + 1000])}, **_VISIBLE},
+                _STATEMENT_FIELDS,
+            )
+            found += [_stored(doc) async for doc in cursor]
+        return found
+
     async def _last_seq_stored_by(self, tenant: str, stored_us: int) -> int:
         doc = await self._c("statements").find_one(
             {"t": tenant, "stored_us": {"$lte": stored_us}},

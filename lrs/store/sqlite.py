@@ -488,6 +488,13 @@ class SQLiteStore:
 
         return await self._read(fetch)
 
+    async def get_statements(self, tenant: str, ids: Sequence[str]) -> list[StoredStatement]:
+        def fetch(conn: sqlite3.Connection) -> list[StoredStatement]:
+            sql = f"SELECT {_STATEMENT_COLUMNS} FROM statements s WHERE s.tenant=? AND s.id IN"
+            return [_row(row) for row in self._select_in(conn, sql, tenant, ids)]
+
+        return await self._read(fetch)
+
     async def query_statements(self, tenant: str, query: StatementQuery) -> StatementPage:
         return await self._read(lambda conn: self._query(conn, tenant, query))
 
