@@ -127,8 +127,10 @@ def answer_evidence(
     tenant: str | None,
     expected_seconds: Mapping[str, float],
 ) -> pl.DataFrame:
-    """learner, skill, id, ts, success, trusted: one row per answer and skill it is
-    evidence of; `trusted` is false for a right answer in a click-through AU."""
+    """learner, skill, id, ts, success, trusted: a row per answer and skill it is evidence
+    of (twice when two of its activities name the skill: deduplicating 6 M rows cost DuckDB
+    more than Polars, so `_summarise` does it); `trusted` is false for a right answer in a
+    click-through AU."""
     pairs = [(a, s) for a, names in activity_skills.items() for s in names]
     con.register(
         "prof_skills",
@@ -168,10 +170,9 @@ WITH e AS NOT MATERIALIZED (
 ), suspect AS (
     SELECT DISTINCT id FROM activities JOIN prof_flagged USING (learner, activity)
 ), tagged AS (
-    -- UNION, not UNION ALL: an answer is evidence of a skill once, however many of its
-    -- activities name it
+    -- an answer tagged with a skill by more than one route repeats: _summarise counts it once
     SELECT learner, id, ts, success, unnest(competency_ids) AS skill FROM e
-    UNION
+    UNION ALL
     SELECT a.learner, a.id, a.ts, a.success, k.skill
     FROM activities AS a JOIN prof_skills AS k USING (activity)
 )
@@ -211,7 +212,8 @@ def proficiency(
 
 def _summarise(evidence: pl.DataFrame, roster: Roster | None, unit: str | None) -> pl.DataFrame:
     counted = (
-        evidence.group_by("learner", "skill")
+        evidence.unique(["learner", "skill", "id"])
+        .group_by("learner", "skill")
         .agg(
             (pl.col("success") & pl.col("trusted")).sum().cast(pl.Int64).alias("successes"),
             (~pl.col("success")).sum().cast(pl.Int64).alias("failures"),
