@@ -209,6 +209,7 @@ ROW_HEADER = ("Learner", "Unit / role", "Requirement", "Status", "Completed at",
 ROW_WIDTHS = (0.24, 0.065, 0.245, 0.075, 0.16, 0.215)
 PAD = 2.0
 MAX_EVIDENCE_LINES = 30  # a row always fits a page; the embedded CSV has every id
+MAX_CELL_LINES = 40
 
 
 @dataclass(frozen=True, eq=False)  # keys of dicts: hashed by identity, cheaply
@@ -272,7 +273,10 @@ def _layout(cells: Sequence[Sequence[tuple[_Style, str]]]) -> tuple[list[_Cell],
     laid: list[_Cell] = []
     for parts, fraction in zip(cells, ROW_WIDTHS, strict=True):
         width = fraction * WIDTH - 2 * PAD
-        laid.append([(style, line) for style, text in parts for line in _wrap(text, style, width)])
+        lines = [(style, line) for style, text in parts for line in _wrap(text, style, width)]
+        if len(lines) > MAX_CELL_LINES:  # an absurdly long key or name must not outgrow a page
+            lines = [*lines[: MAX_CELL_LINES - 1], (_NOTE, f"(cut: see {ATTACHMENT})")]
+        laid.append(lines)
     height = max(sum(style.leading for style, _ in cell) for cell in laid) + 2 * PAD
     return laid, height
 

@@ -185,3 +185,14 @@ def test_cli_audit_pdf_and_verify(data: Data) -> None:
     out.write_bytes(b"%PDF-1.4\nnot a report")
     failed = runner.invoke(report_group, ["verify", str(out)], env=env)
     assert failed.exit_code == 1 and "Error:" in failed.output
+
+
+def test_a_row_too_long_for_a_page_is_cut_on_the_page_not_in_the_csv() -> None:
+    key = "account:" + "x" * 20_000
+    ids = " ".join(f"00000000-0000-4000-8000-{i:012}" for i in range(100))
+    row = (key, "", "ICU", "RN", "https://x.example/a", "A", "2024-03-31", "complete", "", ids)
+    report = Report(AS_OF, None, "default", "2024-03-22T08:00:00.000000Z", [row])
+    pdf = to_pdf(report)
+    text = "\n".join("\n".join(page) for page in _pages(pdf))
+    assert "(cut: see audit-report.csv)" in text and "and 71 more: see audit-report.csv" in text
+    assert parse_pdf(pdf)[0].rows == report.rows
