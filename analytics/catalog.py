@@ -49,16 +49,13 @@ from typing import Any
 
 import polars as pl
 
-from analytics.db import DURATION_PATTERN
 from lrs.xapi.agents import agent_key
+from lrs.xapi.facts import duration_seconds as xapi_duration_seconds
 
 IFI_COLUMNS = ("mbox", "mbox_sha1sum", "openid", "account_homepage", "account_name")
 ROSTER_COLUMNS = ("name", "unit", "role", *IFI_COLUMNS)
 ACTIVITY_KEYS = ("id", "name", "due", "units", "roles", "expected_duration", "skills", "questions")
 
-_DURATION = re.compile(DURATION_PATTERN)
-# Seconds per part of an ISO 8601 duration, as the analytics sync counts them.
-_PART_SECONDS = (31_536_000, 2_592_000, 604_800, 86_400, 3_600, 60, 1)
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
@@ -78,15 +75,9 @@ def duration_seconds(value: object) -> float:
             raise ValueError(f"{value!r} is not a number of seconds >= 0")
         return float(value)
     if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match is not None and value not in ("P", "PT") and not value.endswith("T"):
-            return float(
-                sum(
-                    float(part.replace(",", ".")) * unit
-                    for part, unit in zip(match.groups(), _PART_SECONDS, strict=True)
-                    if part is not None
-                )
-            )
+        seconds = None if value.endswith("T") else xapi_duration_seconds(value)
+        if seconds is not None:
+            return seconds
         raise ValueError(f"{value!r} is not an ISO 8601 duration such as 'PT45M'")
     raise ValueError(f"{value!r} is not a duration (seconds, or ISO 8601 such as 'PT45M')")
 

@@ -57,13 +57,6 @@ CREATE OR REPLACE VIEW live_statements AS
     SELECT * FROM statements WHERE NOT voided AND voids IS NULL;
 """
 
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
-DURATION_PATTERN = (
-    rf"^P(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
-    rf"(?:T(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$"
-)
-
-
 # Told of every DuckDB connection the analytics open in this context: the HTTP layer uses it
 # to interrupt a computation that runs over its time limit, wherever it opened them.
 on_open: ContextVar[Callable[[duckdb.DuckDBPyConnection], None] | None] = ContextVar(

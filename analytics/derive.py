@@ -80,8 +80,23 @@ MIN_ANSWERS = 3
 MIN_COVERAGE = 0.8
 
 
-def _tenant_filter(tenant: str | None) -> tuple[str, list[object]]:
-    return ("AND tenant = ?", [tenant]) if tenant is not None else ("", [])
+def tenant_filter(tenant: str | None, **values: object) -> tuple[str, dict[str, object]]:
+    """A WHERE clause's `AND tenant = $tenant` (nothing for every tenant) and the named
+    parameters of a query: `values`, with the tenant's."""
+    if tenant is None:
+        return "", dict(values)
+    return "AND tenant = $tenant", {**values, "tenant": tenant}
+
+
+def skills_table(activity_skills: Mapping[str, Sequence[str]]) -> pa.Table:
+    """activity, skill: the catalog's skill mapping as a table to join."""
+    pairs = [(a, s) for a, names in activity_skills.items() for s in names]
+    return pa.table(
+        {
+            "activity": pa.array([a for a, _ in pairs], pa.string()),
+            "skill": pa.array([s for _, s in pairs], pa.string()),
+        }
+    )
 
 
 def _intervals_sql(tenant_clause: str) -> str:
@@ -187,12 +202,8 @@ def time_on_task(
     disjoint spans they come from, the sources used, and the first and last moment."""
     con, owned = _open(db)
     try:
-        clause, params = _tenant_filter(tenant)
-        sql = _intervals_sql(clause.replace("?", "$tenant")) + " ORDER BY ALL"
-        named: dict[str, object] = {"idle_us": int(idle_cutoff_s * 1e6)}
-        if params:
-            named["tenant"] = params[0]
-        return _frame(con, sql, named)
+        clause, named = tenant_filter(tenant, idle_us=int(idle_cutoff_s * 1e6))
+        return _frame(con, _intervals_sql(clause) + " ORDER BY ALL", named)
     finally:
         if owned:
             con.close()
@@ -288,14 +299,6 @@ def _videos_sql() -> str:
 )"""
 
 
-def _named(tenant: str | None, **values: object) -> tuple[str, dict[str, object]]:
-    clause, params = _tenant_filter(tenant)
-    named = dict(values)
-    if params:
-        named["tenant"] = params[0]
-    return clause.replace("?", "$tenant"), named
-
-
 def video_coverage(
     db: str | Path | duckdb.DuckDBPyConnection,
     tenant: str | None = None,
@@ -308,7 +311,7 @@ def video_coverage(
     seconds they skipped, and the highest playback speed."""
     con, owned = _open(db)
     try:
-        clause, named = _named(tenant, min_coverage=min_coverage)
+        clause, named = tenant_filter(tenant, min_coverage=min_coverage)
         sql = f"""
 WITH {_base_sql(clause)}{_videos_sql()}
 SELECT tenant, learner, video, length_s, played_s, coverage, threshold,
@@ -534,7 +537,7 @@ def click_through(
     the costliest part; `idle_cutoff_s` is then the one it was computed with).
     """
     con, owned = _open(db)
-    clause, named = _named(
+    clause, named = tenant_filter(
         tenant,
         idle_us=int(idle_cutoff_s * 1e6),
         ratio=ratio,
@@ -587,21 +590,8 @@ def skills(
     """
     con, owned = _open(db)
     try:
-        clause, params = _tenant_filter(tenant)
-        clause = clause.replace("?", "$tenant")
-        named: dict[str, object] = {"as_of": as_of}
-        if params:
-            named["tenant"] = params[0]
-        pairs = [(a, s) for a, names in (activity_skills or {}).items() for s in names]
-        con.register(
-            "catalog_skills",
-            pa.table(
-                {
-                    "activity": pa.array([a for a, _ in pairs], pa.string()),
-                    "skill": pa.array([s for _, s in pairs], pa.string()),
-                }
-            ),
-        )
+        clause, named = tenant_filter(tenant, as_of=as_of)
+        con.register("catalog_skills", skills_table(activity_skills or {}))
         sql = f"""
 WITH e AS NOT MATERIALIZED (
     SELECT tenant, actor_key AS learner, id, "timestamp" AS ts, success, competency_ids,

@@ -34,10 +34,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
-from analytics.derive import click_through
+from analytics.derive import click_through, skills_table, tenant_filter
 from analytics.risk import WAIVED, activity_evidence, as_of_connection, parts_of
 
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
@@ -131,30 +130,12 @@ def answer_evidence(
     of (twice when two of its activities name the skill: deduplicating 6 M rows cost DuckDB
     more than Polars, so `_summarise` does it); `trusted` is false for a right answer in a
     click-through AU."""
-    pairs = [(a, s) for a, names in activity_skills.items() for s in names]
-    con.register(
-        "prof_skills",
-        pa.table(
-            {
-                "activity": pa.array([a for a, _ in pairs], pa.string()),
-                "skill": pa.array([s for _, s in pairs], pa.string()),
-            }
-        ),
-    )
     flagged = click_through(con, tenant, expected_seconds=expected_seconds).filter(
         pl.col("flagged")
     )
-    con.register(
-        "prof_flagged",
-        pa.table(
-            {
-                "learner": pa.array(flagged["learner"].to_list(), pa.string()),
-                "activity": pa.array(flagged["activity"].to_list(), pa.string()),
-            }
-        ),
-    )
-    clause = "AND tenant = $tenant" if tenant is not None else ""
-    params = {"tenant": tenant} if tenant is not None else None
+    con.register("prof_skills", skills_table(activity_skills))
+    con.register("prof_flagged", flagged.select("learner", "activity"))
+    clause, params = tenant_filter(tenant)
     try:
         frame: pl.DataFrame = con.sql(
             f"""
@@ -188,10 +169,6 @@ FROM tagged
     return frame
 
 
-def _skills_of(catalog: Catalog) -> dict[str, list[str]]:
-    return catalog.activity_skills()
-
-
 def proficiency(
     db: str | Path,
     catalog: Catalog,
@@ -204,7 +181,9 @@ def proficiency(
     credible interval, P(mastery), mastered, and the right answers still needed."""
     con = as_of_connection(db, as_of)
     try:
-        evidence = answer_evidence(con, _skills_of(catalog), tenant, catalog.expected_seconds())
+        evidence = answer_evidence(
+            con, catalog.activity_skills(), tenant, catalog.expected_seconds()
+        )
     finally:
         con.close()
     return _summarise(evidence, roster, unit)

@@ -85,17 +85,6 @@ HEADING = ParagraphStyle("heading", parent=_styles["Heading2"], spaceBefore=8, s
 CELL = ParagraphStyle("cell", parent=_styles["Normal"], fontSize=7.5, leading=9)
 MONO = ParagraphStyle("mono", parent=CELL, fontName="Courier", fontSize=6.5, leading=8)
 HEAD = ParagraphStyle("head", parent=CELL, fontName="Helvetica-Bold")
-# The bars' hues, darkened: amber and grey text on white would be too faint to read in print.
-STATUS_TEXT = {
-    status: ParagraphStyle(f"status-{status}", parent=HEAD, textColor=colors.HexColor(hex))
-    for status, hex in {
-        "complete": "#1b5e20",
-        "waived": "#34597d",
-        "in progress": "#8d5a00",
-        "not started": "#555555",
-        "overdue": "#b71c1c",
-    }.items()
-}
 
 
 def _p(text: str, style: ParagraphStyle = CELL) -> Paragraph:
@@ -225,8 +214,16 @@ _HEAD = _Style("Helvetica-Bold", 7.5, 9)
 _NOTE = _Style("Helvetica", 6.5, 8, colors.dimgrey)
 _KEY = _Style("Courier", 6.5, 8, colors.dimgrey)
 _ID = _Style("Courier", 6.5, 8)
+# The bars' hues, darkened: amber and grey text on white would be too faint to read in print.
 _STATUS = {
-    status: _Style("Helvetica-Bold", 7.5, 9, s.textColor) for status, s in STATUS_TEXT.items()
+    status: _Style("Helvetica-Bold", 7.5, 9, colors.HexColor(hex))
+    for status, hex in {
+        "complete": "#1b5e20",
+        "waived": "#34597d",
+        "in progress": "#8d5a00",
+        "not started": "#555555",
+        "overdue": "#b71c1c",
+    }.items()
 }
 
 
@@ -320,11 +317,9 @@ class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
                 tops.append(tops[-1] + height)
         self.tops = tops
 
-    def _height(self, stop: int) -> float:
-        return self.header[1] + self.tops[stop] - self.tops[self.start]
-
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.width, self.height = WIDTH, self._height(self.stop)
+        self.width = WIDTH
+        self.height = self.header[1] + self.tops[self.stop] - self.tops[self.start]
         return self.width, self.height
 
     def split(self, available_width: float, available_height: float) -> list[Any]:

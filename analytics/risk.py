@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
 from analytics.db import announce
-from analytics.derive import click_through, time_on_task
+from analytics.derive import click_through, tenant_filter, time_on_task
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 ADL2 = "https://w3id.org/xapi/adl/verbs/"
@@ -114,10 +114,6 @@ def as_of_connection(db: str | Path, as_of: date | datetime) -> duckdb.DuckDBPyC
     return con
 
 
-def _tenant(tenant: str | None) -> tuple[str, dict[str, object]]:
-    return ("AND tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("", {})
-
-
 def _strings_table(name: str, values: Iterable[str]) -> pa.Table:
     return pa.table({name: pa.array(sorted(set(values)), pa.string())})
 
@@ -128,7 +124,7 @@ def activity_evidence(
     """learner, requirement, activity, last_at, done_at: per learner, every activity that is
     a requirement or has one as its parent or grouping, with its last statement and first
     completion (completed, passed, satisfied, waived or result.completion)."""
-    clause, params = _tenant(tenant)
+    clause, params = tenant_filter(tenant)
     con.register("risk_requirements", _strings_table("requirement", requirements))
     done = ", ".join(f"'{v}'" for v in DONE_VERBS)
     try:
@@ -163,7 +159,7 @@ GROUP BY ALL ORDER BY ALL
 
 
 def last_seen(con: duckdb.DuckDBPyConnection, tenant: str | None) -> dict[str, datetime]:
-    clause, params = _tenant(tenant)
+    clause, params = tenant_filter(tenant)
     rows = con.sql(
         f"""SELECT actor_key, max("timestamp") FROM live_statements
             WHERE actor_key IS NOT NULL {clause} GROUP BY 1""",
@@ -395,9 +391,9 @@ def assess(
         for learner, activity, s in tot.select("learner", "activity", "seconds").rows()
     }
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for learner, requirement, activity, last_at, done_at, waived in evidence.iter_rows():
+    for learner, requirement, activity, _, done_at, waived in evidence.iter_rows():
         grouped.setdefault((learner, requirement), []).append(
-            {"activity": activity, "last_at": last_at, "done_at": done_at, "waived": waived}
+            {"activity": activity, "done_at": done_at, "waived": waived}
         )
 
     @functools.cache  # past lateness asks again for each of a learner's earlier requirements
