@@ -270,7 +270,7 @@ def test_out_candidates(
     requirements = [a.id for a in catalog.activities if a.required]
     con = as_of_connection(db, as_of)
     try:
-        evidence = activity_evidence(con, requirements, tenant)
+        evidence = activity_evidence(con, catalog, tenant)
     finally:
         con.close()
     by_id = {a.id: a for a in catalog.activities}

@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import polars as pl
@@ -119,42 +119,62 @@ def _strings_table(name: str, values: Iterable[str]) -> pa.Table:
 
 
 def activity_evidence(
-    con: duckdb.DuckDBPyConnection, requirements: Iterable[str], tenant: str | None
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, tenant: str | None
 ) -> pl.DataFrame:
-    """learner, requirement, activity, last_at, done_at: per learner, every activity that is
-    a requirement or has one as its parent or grouping, with its last statement and first
-    completion (completed, passed, satisfied, waived or result.completion)."""
+    """learner, requirement, activity, done_at, done_id, waiver_id: per learner and required
+    activity, the activities that can decide its state (itself, and those with it as parent
+    or grouping that were completed or are timed parts in the catalog), each with its first
+    completion (completed, passed, satisfied, waived or result.completion) and the ids of
+    its first completion and first waiver (ties broken by the smaller id). A requirement
+    with other evidence only (e.g. answers) has one row of it, which says it was started."""
     clause, params = tenant_filter(tenant)
-    con.register("risk_requirements", _strings_table("requirement", requirements))
+    required = [a.id for a in catalog.activities if a.required]
+    con.register("risk_requirements", _strings_table("requirement", required))
+    con.register("risk_parts", _strings_table("activity", _timed_parts(catalog)))
     done = ", ".join(f"'{v}'" for v in DONE_VERBS)
     try:
         frame: pl.DataFrame = con.sql(
             f"""
-WITH s AS NOT MATERIALIZED (
-    SELECT actor_key AS learner, object_id, "timestamp" AS ts, verb_id,
-           (verb_id IN ({done}) OR coalesce(completion, false)) AS is_done, parent_ids,
-           grouping_ids
-    FROM live_statements
-    WHERE actor_key IS NOT NULL AND object_type = 'Activity' AND "timestamp" IS NOT NULL
-          {clause}
+WITH own AS (
+    -- per learner and activity first, so that each statement is not unnested and joined
+    SELECT actor_key AS learner, object_id AS activity, parent_ids, grouping_ids,
+           min("timestamp") FILTER (WHERE is_done) AS done_at,
+           arg_min(id, ("timestamp", id)) FILTER (WHERE is_done) AS done_id,
+           min("timestamp") FILTER (WHERE verb_id = '{WAIVED}') AS waiver_at,
+           arg_min(id, ("timestamp", id)) FILTER (WHERE verb_id = '{WAIVED}') AS waiver_id
+    FROM (
+        SELECT *, verb_id IN ({done}) OR coalesce(completion, false) AS is_done
+        FROM live_statements
+        WHERE actor_key IS NOT NULL AND object_type = 'Activity' AND "timestamp" IS NOT NULL
+              {clause}
+    )
+    GROUP BY ALL
 ), t AS (
     -- the activity itself, its parents and its groupings (a repeat changes no aggregate)
-    SELECT learner, object_id, ts, is_done, verb_id, object_id AS requirement FROM s
+    SELECT *, activity AS requirement FROM own
     UNION ALL
-    SELECT learner, object_id, ts, is_done, verb_id, unnest(parent_ids) FROM s
+    SELECT *, unnest(parent_ids) FROM own
     UNION ALL
-    SELECT learner, object_id, ts, is_done, verb_id, unnest(grouping_ids) FROM s
+    SELECT *, unnest(grouping_ids) FROM own
+), found AS (
+    SELECT learner, requirement, activity, min(done_at) AS done_at,
+           arg_min(done_id, (done_at, done_id)) FILTER (WHERE done_id IS NOT NULL) AS done_id,
+           arg_min(waiver_id, (waiver_at, waiver_id)) FILTER (WHERE waiver_id IS NOT NULL)
+               AS waiver_id
+    FROM t JOIN risk_requirements USING (requirement)
+    GROUP BY ALL
 )
-SELECT learner, requirement, object_id AS activity, max(ts) AS last_at,
-       min(ts) FILTER (WHERE is_done) AS done_at,
-       coalesce(bool_or(verb_id = '{WAIVED}'), false) AS waived
-FROM t JOIN risk_requirements USING (requirement)
-GROUP BY ALL ORDER BY ALL
+SELECT * FROM found
+QUALIFY activity = requirement OR done_at IS NOT NULL
+        OR activity IN (SELECT activity FROM risk_parts)
+        OR row_number() OVER (PARTITION BY learner, requirement ORDER BY activity) = 1
+ORDER BY ALL
 """,
             params=params or None,
         ).pl()
     finally:
         con.unregister("risk_requirements")
+        con.unregister("risk_parts")
     return frame
 
 
@@ -168,14 +188,20 @@ def last_seen(con: duckdb.DuckDBPyConnection, tenant: str | None) -> dict[str, d
     return {learner: at for learner, at in rows}
 
 
-def parts_of(evidence: pl.DataFrame, catalog: Catalog) -> dict[str, dict[str, float]]:
-    """Requirement -> {part: expected seconds}: the catalog activities with an expected
-    duration seen (by anyone) with the requirement as their parent or grouping."""
-    timed = {
+def _timed_parts(catalog: Catalog) -> dict[str, float]:
+    """The catalog activities that can be parts of a requirement: those not required
+    themselves, with an expected duration."""
+    return {
         a.id: a.expected_seconds
         for a in catalog.activities
         if a.expected_seconds is not None and not a.required
     }
+
+
+def parts_of(evidence: pl.DataFrame, catalog: Catalog) -> dict[str, dict[str, float]]:
+    """Requirement -> {part: expected seconds}: the catalog activities with an expected
+    duration seen (by anyone) with the requirement as their parent or grouping."""
+    timed = _timed_parts(catalog)
     out: dict[str, dict[str, float]] = {}
     pairs = (
         evidence.filter(pl.col("activity") != pl.col("requirement"))
@@ -346,6 +372,12 @@ SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
+class Assessment(NamedTuple):
+    frame: pl.DataFrame  # what `risk` returns
+    evidence: pl.DataFrame  # activity_evidence
+    parts: dict[str, dict[str, float]]  # parts_of
+
+
 def risk(
     db: str | Path,
     catalog: Catalog,
@@ -356,7 +388,7 @@ def risk(
 ) -> pl.DataFrame:
     """One row per learner on the roster and requirement of theirs: status, each factor's
     points, the score (0-100), the level, the explanation and the recommended action."""
-    return assess(db, catalog, roster, as_of, tenant, unit)[0]
+    return assess(db, catalog, roster, as_of, tenant, unit).frame
 
 
 def assess(
@@ -366,8 +398,8 @@ def assess(
     as_of: date | datetime,
     tenant: str | None = "default",
     unit: str | None = None,
-) -> tuple[pl.DataFrame, dict[str, dict[str, float]]]:
-    """`risk`, and the parts of each requirement it judged progress by (`parts_of`)."""
+) -> Assessment:
+    """`risk`, with the evidence and the parts it judged each requirement by."""
     moment, today = as_of_moment(as_of), as_of_date(as_of)
     all_assignments = catalog.assignments(roster)  # past lateness looks at every one
     assignments = (
@@ -376,7 +408,7 @@ def assess(
     by_id = {a.id: a for a in catalog.activities}
     con = as_of_connection(db, as_of)
     try:
-        evidence = activity_evidence(con, [a.id for a in catalog.activities if a.required], tenant)
+        evidence = activity_evidence(con, catalog, tenant)
         seen = last_seen(con, tenant)
         tot = time_on_task(con, tenant)
         flagged = click_through(
@@ -391,9 +423,9 @@ def assess(
         for learner, activity, s in tot.select("learner", "activity", "seconds").rows()
     }
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for learner, requirement, activity, _, done_at, waived in evidence.iter_rows():
+    for learner, requirement, activity, done_at, _, waiver_id in evidence.iter_rows():
         grouped.setdefault((learner, requirement), []).append(
-            {"activity": activity, "done_at": done_at, "waived": waived}
+            {"activity": activity, "done_at": done_at, "waived": waiver_id is not None}
         )
 
     @functools.cache  # past lateness asks again for each of a learner's earlier requirements
@@ -478,7 +510,7 @@ def assess(
         if records
         else pl.DataFrame(schema=SCHEMA)
     )
-    return frame, parts
+    return Assessment(frame, evidence, parts)
 
 
 def _state(
