@@ -418,9 +418,12 @@ def assess(
         con.close()
     parts = parts_of(evidence, catalog)
     flags = {(r["learner"], r["activity"]): r["reason"] for r in flagged.iter_rows(named=True)}
+    required = [a.id for a in catalog.activities if a.required]
     seconds = {
         (learner, activity): s
-        for learner, activity, s in tot.select("learner", "activity", "seconds").rows()
+        for learner, activity, s in tot.filter(pl.col("activity").is_in(required))
+        .select("learner", "activity", "seconds")
+        .rows()
     }
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for learner, requirement, activity, done_at, _, waiver_id in evidence.iter_rows():
@@ -447,27 +450,9 @@ def assess(
         mine.setdefault(learner, []).append(activity)
     people = {p.key: p for p in roster.learners}
 
-    records: list[dict[str, Any]] = []
+    records: list[tuple[Any, ...]] = []  # in SCHEMA's order
     for learner, unit_name, role, activity, due in assignments.rows():
         state = state_of(learner, activity)
-        base: dict[str, Any] = {
-            "learner": learner,
-            "name": people[learner].name,
-            "unit": unit_name,
-            "role": role,
-            "activity": activity,
-            "activity_name": by_id[activity].name,
-            "due": due,
-            "as_of": today,
-            "days_left": (due - today).days,
-            "status": state.status,
-            "completed_at": state.done_at,
-            "progress": state.fraction,
-            "seconds": state.seconds,
-            "expected_seconds": state.expected,
-            "last_active_at": state.last_at,
-            "click_through": state.flag_reason is not None,
-        }
         if state.status in ("complete", "waived"):
             assert state.done_at is not None
             late = " (after the due date)" if state.done_at.date() > due else ""
@@ -495,15 +480,30 @@ def assess(
         level = level_of(score)
         action, text = _action(level, unit_name, state, due, today)
         records.append(
-            base
-            | {f"{name}_points": points[name] for name in WEIGHTS}
-            | {
-                "score": score,
-                "level": level,
-                "explanation": explanation,
-                "action": action,
-                "recommended_action": text,
-            }
+            (
+                learner,
+                people[learner].name,
+                unit_name,
+                role,
+                activity,
+                by_id[activity].name,
+                due,
+                today,
+                (due - today).days,
+                state.status,
+                state.done_at,
+                state.fraction,
+                state.seconds,
+                state.expected,
+                state.last_at,
+                state.flag_reason is not None,
+                *(points[name] for name in WEIGHTS),
+                score,
+                level,
+                explanation,
+                action,
+                text,
+            )
         )
     frame = (
         pl.DataFrame(records, schema=SCHEMA, orient="row")
