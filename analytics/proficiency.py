@@ -33,6 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from analytics.catalog import Catalog, Roster
@@ -58,13 +59,10 @@ def p_above(successes: int, failures: int, rate: float = MASTERY_RATE) -> float:
         return 0.0
     # In logarithms (comb(n, k) overflows a float past about a thousand answers), each term
     # from the one before: log C(n, k) = log C(n, k - 1) + log(n - k + 1) - log(k).
-    step = math.log(rate) - math.log1p(-rate)
-    log_term = n * math.log1p(-rate)  # k = 0
-    total = math.exp(log_term)
-    for k in range(1, successes + 1):
-        log_term += math.log(n - k + 1) - math.log(k) + step
-        total += math.exp(log_term)
-    return min(1.0, total)
+    k = np.arange(1, successes + 1, dtype=np.float64)
+    first = n * math.log1p(-rate)  # k = 0
+    steps = np.log(n - k + 1) - np.log(k) + (math.log(rate) - math.log1p(-rate))
+    return min(1.0, math.exp(first) + float(np.exp(first + np.cumsum(steps)).sum()))
 
 
 def beta_quantile(successes: int, failures: int, q: float) -> float:
