@@ -40,11 +40,14 @@ from lrs.xapi.facts import placed, statement_facts
 # time limit of an /analytics/ request (LRS_ANALYTICS_TIME_LIMIT, 30 s by default).
 LOCK_WAIT_S = 60.0
 
-# Statements per chunk (one DuckDB transaction): two of DuckDB's row groups (122,880 rows).
-# A transaction that fills whole row groups has them written straight to the file, compressed;
-# a smaller one goes through the write-ahead log first and is written again at checkpoint
-# (measured on 500,000 statements: commits took 18 s in chunks of 100,000, 0.2 s in these).
-CHUNK_ROWS = 245_760
+# DuckDB's row group. A transaction that fills whole row groups has them written straight to
+# the file, compressed; a smaller one goes through the write-ahead log first and is written
+# again at checkpoint (measured on 500,000 statements: commits took 18 s in chunks of 100,000,
+# 0.2 s in chunks of two row groups).
+ROW_GROUP_ROWS = 122_880
+# Statements per chunk (one DuckDB transaction): whole row groups, two so that both cores
+# insert one each (see _sqlite_chunks).
+CHUNK_ROWS = 2 * ROW_GROUP_ROWS
 
 # The facts of a statement (lrs.xapi.facts) as DuckDB reads them.
 _FACT_TYPES = {
@@ -181,9 +184,6 @@ def _update_watermark(con: duckdb.DuckDBPyConnection, source: str, high: int) ->
 
 
 _SCHEMA = pa.schema([("facts", pa.large_string())])
-# DuckDB scans an Arrow table one record batch per thread: batches this long keep both
-# cores busy without making each one's overhead count.
-_BATCH_ROWS = 8192
 
 
 def _read_ahead(produce: Callable[[], Iterator[_Chunk]]) -> Iterator[_Chunk]:
@@ -237,27 +237,37 @@ def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[_Chunk
             # A scan reads each page once: a large cache would only cost the pages it maps in.
             conn.execute("PRAGMA cache_size=-8192")
             after = low
+            # The first chunk is one row group: DuckDB starts on it while the next is read.
+            size = min(chunk_size, ROW_GROUP_ROWS)
             while True:
+                # A record batch per row group: DuckDB scans an Arrow table a record batch
+                # per thread, and each thread writes the rows it inserts as row groups of
+                # its own. Batches of smaller sizes would leave each thread a part-filled
+                # one per chunk, which every checkpoint then merges: compressed twice.
                 batches: list[pa.RecordBatch] = []
-                while len(batches) * _BATCH_ROWS < chunk_size:
-                    limit = min(_BATCH_ROWS, chunk_size - len(batches) * _BATCH_ROWS)
-                    count, last, lengths, blob = conn.execute(_PACKED, (after, limit)).fetchone()
-                    if count == 0:
+                rows = 0
+                while rows < size:
+                    limit = min(ROW_GROUP_ROWS, size - rows)
+                    batch, after = _read_batch(conn, after, limit)
+                    if batch is None:
                         break
-                    batches.append(_batch(blob, orjson.loads(lengths)))
-                    after = last
+                    batches.append(batch)
+                    rows += batch.num_rows
                 if not batches:
                     return
                 yield _Chunk(pa.Table.from_batches(batches, _SCHEMA), after)
+                size = chunk_size
         finally:
             conn.close()
 
     return _read_ahead(produce)
 
 
-# One row per record batch: the facts concatenated into one blob, cut by their lengths. A
-# row per statement would cost Python objects per statement, more than the time SQLite
-# spends reading them; a row per chunk, a blob so large that the time the kernel takes to
+# Statements read per query.
+_READ_ROWS = 8192
+# One row per query: the facts concatenated into one blob, cut by their lengths. A row per
+# statement would cost Python objects per statement, more than the time SQLite spends
+# reading them; a row per record batch, a blob so large that the time the kernel takes to
 # map its pages in would count.
 _PACKED = """
 SELECT count(*), max(seq), json_group_array(length(facts)), CAST(group_concat(facts, '') AS BLOB)
@@ -265,14 +275,37 @@ FROM (SELECT * FROM statement_facts WHERE seq > ? ORDER BY seq LIMIT ?)
 """
 
 
-def _batch(blob: bytes, lengths: Sequence[int]) -> pa.RecordBatch:
-    """A record batch of the facts of these lengths that `blob` is the concatenation of."""
+def _read_batch(
+    conn: sqlite3.Connection, after: int, limit: int
+) -> tuple[pa.RecordBatch | None, int]:
+    """A record batch of the facts of the (at most `limit`) statements after seq `after`, and
+    the seq of the last one; (None, `after`) if there is none."""
+    parts: list[pa.LargeStringArray] = []
+    rows = 0
+    while rows < limit:
+        count, last, lengths, blob = conn.execute(
+            _PACKED, (after, min(_READ_ROWS, limit - rows))
+        ).fetchone()
+        if count == 0:
+            break
+        parts.append(_facts(blob, orjson.loads(lengths)))
+        rows += count
+        after = last
+    if not parts:
+        return None, after
+    return pa.RecordBatch.from_arrays([pa.concat_arrays(parts)], schema=_SCHEMA), after
+
+
+def _facts(blob: bytes, lengths: Sequence[int]) -> pa.LargeStringArray:
+    """The facts of these lengths that `blob` is the concatenation of."""
     offsets = pa.concat_arrays(
         [pa.array([0], pa.int64()), pc.cumulative_sum(pa.array(lengths, pa.int64()))]
     )
     facts = pa.LargeStringArray.from_buffers(len(lengths), offsets.buffers()[1], pa.py_buffer(blob))
-    facts.validate(full=True)  # UTF-8, and lengths that add up to the blob
-    return pa.RecordBatch.from_arrays([facts], schema=_SCHEMA)
+    # UTF-8, and lengths that add up to the blob: checked while the blob is in the CPU's
+    # cache (a check of the whole record batch, after, costs several times more).
+    facts.validate(full=True)
+    return facts
 
 
 def _mongo_feeds(store_url: str) -> list[_Feed]:
@@ -321,7 +354,8 @@ def _mongo_chunks(store_url: str, tenant: str, low: int, chunk_size: int) -> Ite
                 ]
                 del rows
                 table = pa.table({"facts": pa.array(lines, pa.large_string())})
-                yield _Chunk(pa.Table.from_batches(table.to_batches(_BATCH_ROWS), _SCHEMA), after)
+                batches = table.to_batches(ROW_GROUP_ROWS)  # see _sqlite_chunks
+                yield _Chunk(pa.Table.from_batches(batches, _SCHEMA), after)
         finally:
             loop.run_until_complete(store.close())
             loop.close()

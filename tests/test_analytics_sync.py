@@ -303,6 +303,28 @@ def test_sync_waits_for_a_reader_to_let_go_of_the_file(tmp_path: Path) -> None:
         reader.stdout.close()
 
 
+def test_a_record_batch_is_a_row_group_and_the_first_chunk_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of DuckDB's threads then writes whole row groups; and DuckDB starts on the first
+    chunk while the reader reads the next."""
+    monkeypatch.setattr(sync_module, "ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(sync_module, "_READ_ROWS", 1)  # several queries a record batch
+    store = tmp_path / "lrs.db"
+    store_statements(
+        store,
+        [
+            statement("experienced", f"https://x.example/{n}", "2024-01-02T10:00:00Z")
+            for n in range(7)
+        ],
+    )
+    chunks = list(sync_module._sqlite_chunks(f"sqlite:///{store}", 0, 4))
+    assert [[b.num_rows for b in c.facts.to_batches()] for c in chunks] == [[2], [2, 2], [1]]
+    assert [c.last_seq for c in chunks] == [2, 6, 7]
+    seqs = [orjson.loads(f)["q"] for c in chunks for f in c.facts.column("facts").to_pylist()]
+    assert seqs == list(range(1, 8))
+
+
 def test_a_target_stored_after_its_synced_voiding_statement_is_voided(
     tmp_path: Path, store: str
 ) -> None:
