@@ -41,6 +41,7 @@ import html
 import io
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -50,7 +51,7 @@ from typing import Any
 import polars as pl
 
 from analytics.catalog import Catalog, Roster
-from analytics.risk import as_of_date, assess
+from analytics.risk import Assessment, activity_evidence, as_of_connection, as_of_date, assess
 
 FORMAT_TAG = "lrs-audit-report/1"
 COLUMNS = (
@@ -155,14 +156,54 @@ def audit(
     """The audit report on `as_of` for `unit` (None: every unit), with the cited
     statements read from the store at `store_url` (default: LRS_STORE)."""
     today = as_of_date(as_of)
-    frame, evidence, parts = assess(db, catalog, roster, as_of, tenant, unit)
+    con = as_of_connection(db, as_of)
+    try:
+        evidence = activity_evidence(con, catalog, tenant)
+    finally:
+        con.close()
+    in_scope = {p.key for p in roster.learners if unit is None or p.unit == unit}
     first: dict[tuple[str, str], str] = {}
     first_waiver: dict[tuple[str, str], str] = {}
     for learner, _, activity, _, done_id, waiver_id in evidence.rows():
+        if learner not in in_scope:
+            continue
         if done_id is not None:
             first[(learner, activity)] = done_id
         if waiver_id is not None:
             first_waiver[(learner, activity)] = waiver_id
+    # A row cites first completions and waivers only: the store reads all of them (from
+    # disk, when it is larger than memory) while the assessment computes (on the CPU).
+    pool = ThreadPoolExecutor(1, thread_name_prefix="audit-evidence")
+    candidates = sorted({*first.values(), *first_waiver.values()})
+    reading = pool.submit(fetch_evidence, candidates, tenant, store_url)
+    try:
+        report = _report(
+            assess(db, catalog, roster, as_of, tenant, unit, evidence),
+            first,
+            first_waiver,
+            today,
+            unit,
+            tenant,
+            generated_at,
+        )
+        found = reading.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    report.evidence = {sid: found[sid] for sid in report.cited}
+    return report
+
+
+def _report(
+    assessment: Assessment,
+    first: dict[tuple[str, str], str],
+    first_waiver: dict[tuple[str, str], str],
+    today: date,
+    unit: str | None,
+    tenant: str,
+    generated_at: datetime | None,
+) -> Report:
+    """The report's rows, each citing the first completion or waiver that proves it."""
+    frame, _, parts = assessment
     rows: list[tuple[str, ...]] = []
     for r in frame.iter_rows(named=True):
         learner, requirement = r["learner"], r["activity"]
@@ -190,15 +231,13 @@ def audit(
                 " ".join(sorted(set(ids))),
             )
         )
-    report = Report(
+    return Report(
         as_of=today,
         unit=unit,
         tenant=tenant,
         generated_at=_utc((generated_at or datetime.now(UTC)).replace(tzinfo=None)),
         rows=sort_rows(rows),
     )
-    report.evidence = fetch_evidence(report.cited, tenant, store_url)
-    return report
 
 
 def sort_rows(rows: Iterable[Sequence[str]]) -> list[tuple[str, ...]]:

@@ -398,8 +398,10 @@ def assess(
     as_of: date | datetime,
     tenant: str | None = "default",
     unit: str | None = None,
+    evidence: pl.DataFrame | None = None,
 ) -> Assessment:
-    """`risk`, with the evidence and the parts it judged each requirement by."""
+    """`risk`, with the evidence and the parts it judged each requirement by. `evidence`:
+    the `activity_evidence` of the same data, when the caller has it already."""
     moment, today = as_of_moment(as_of), as_of_date(as_of)
     all_assignments = catalog.assignments(roster)  # past lateness looks at every one
     assignments = (
@@ -408,7 +410,8 @@ def assess(
     by_id = {a.id: a for a in catalog.activities}
     con = as_of_connection(db, as_of)
     try:
-        evidence = activity_evidence(con, catalog, tenant)
+        if evidence is None:
+            evidence = activity_evidence(con, catalog, tenant)
         seen = last_seen(con, tenant)
         tot = time_on_task(con, tenant)
         flagged = click_through(
