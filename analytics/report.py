@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import hashlib
 import html
 import io
 import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -83,8 +84,12 @@ class Evidence:
     voided: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
+    """A report's rows and the evidence they cite, fixed once made (a report with other
+    evidence is another Report: dataclasses.replace), so that each digest is computed once
+    however many formats show it."""
+
     as_of: date
     unit: str | None
     tenant: str
@@ -92,15 +97,15 @@ class Report:
     rows: list[tuple[str, ...]]  # COLUMNS, canonical strings, sorted
     evidence: dict[str, Evidence] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def cited(self) -> list[str]:
         return cited_ids(self.rows)
 
-    @property
+    @functools.cached_property
     def rows_digest(self) -> str:
         return rows_digest(self.as_of, self.unit, self.tenant, self.rows)
 
-    @property
+    @functools.cached_property
     def evidence_digest(self) -> str:
         return evidence_digest(self.cited, self.evidence)
 
@@ -189,8 +194,7 @@ def audit(
         found = reading.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    report.evidence = {sid: found[sid] for sid in report.cited}
-    return report
+    return replace(report, evidence={sid: found[sid] for sid in report.cited})
 
 
 def _report(
@@ -582,7 +586,7 @@ def verify(path: str | Path, store_url: str | None = None) -> Verification:
     """Recompute a report file's digest from its rows and the store's current copy of
     every cited statement, and say what differs."""
     report, meta = read_report(path)
-    report.evidence = fetch_evidence(report.cited, report.tenant, store_url)
+    report = replace(report, evidence=fetch_evidence(report.cited, report.tenant, store_url))
     problems: list[str] = []
     if report.rows_digest != meta.get("rows_digest"):
         problems.append("rows changed: the report's rows do not match its rows digest")

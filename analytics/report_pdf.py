@@ -27,6 +27,7 @@ when the report is made, but an edit to the drawn text alone is not detected.
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -242,14 +243,15 @@ def _pdf_text(text: str) -> str:
     return "".join(out)
 
 
-def _wrap(text: str, style: _Style, width: float) -> list[str]:
+@functools.lru_cache(maxsize=8192)  # names, units, courses and dates repeat row after row
+def _wrap(text: str, style: _Style, width: float) -> tuple[str, ...]:
     """The lines `text` takes in a cell `width` wide. Courier is cut by character count
     (every glyph is 0.6 em); Helvetica at spaces, and inside a word only when it must."""
     if style.font == "Courier":
         per_line = max(1, int(width / (0.6 * style.size)))
-        return [text[i : i + per_line] for i in range(0, len(text), per_line)] or [""]
+        return tuple(text[i : i + per_line] for i in range(0, len(text), per_line)) or ("",)
     if len(text) * style.size * 1.02 <= width or stringWidth(text, style.font, style.size) <= width:
-        return [text]  # the first test suffices for a short text: no glyph is wider than 1.02 em
+        return (text,)  # the first test suffices for a short text: no glyph is wider than 1.02 em
     lines = []
     for line in simpleSplit(text, style.font, style.size, width):
         while stringWidth(line, style.font, style.size) > width and len(line) > 1:
@@ -259,7 +261,7 @@ def _wrap(text: str, style: _Style, width: float) -> list[str]:
             lines.append(line[:cut])
             line = line[cut:]
         lines.append(line)
-    return lines
+    return tuple(lines)
 
 
 _Cell = list[tuple[_Style, str]]  # its lines
