@@ -243,7 +243,6 @@ def _pdf_text(text: str) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=8192)  # names, units, courses and dates repeat row after row
 def _wrap(text: str, style: _Style, width: float) -> tuple[str, ...]:
     """The lines `text` takes in a cell `width` wide. Courier is cut by character count
     (every glyph is 0.6 em); Helvetica at spaces, and inside a word only when it must."""
@@ -264,35 +263,38 @@ def _wrap(text: str, style: _Style, width: float) -> tuple[str, ...]:
     return tuple(lines)
 
 
-_Cell = list[tuple[_Style, str]]  # its lines
+_Cell = tuple[tuple[_Style, str], ...]  # its lines
 
 
-def _layout(cells: Sequence[Sequence[tuple[_Style, str]]]) -> tuple[list[_Cell], float]:
+@functools.lru_cache(maxsize=8192)  # most cells repeat: a learner's, a unit's, a course's
+def _cell(parts: tuple[tuple[_Style, str], ...], column: int) -> tuple[_Cell, float]:
+    """A cell's lines, wrapped to its column, and their height."""
+    width = ROW_WIDTHS[column] * WIDTH - 2 * PAD
+    lines = tuple((style, line) for style, text in parts for line in _wrap(text, style, width))
+    if len(lines) > MAX_CELL_LINES:  # an absurdly long key or name must not outgrow a page
+        lines = (*lines[: MAX_CELL_LINES - 1], (_NOTE, f"(cut: see {ATTACHMENT})"))
+    return lines, sum(style.leading for style, _ in lines)
+
+
+def _layout(cells: Sequence[tuple[tuple[_Style, str], ...]]) -> tuple[list[_Cell], float]:
     """Each cell's lines, wrapped to its column, and the row's height."""
-    laid: list[_Cell] = []
-    for parts, fraction in zip(cells, ROW_WIDTHS, strict=True):
-        width = fraction * WIDTH - 2 * PAD
-        lines = [(style, line) for style, text in parts for line in _wrap(text, style, width)]
-        if len(lines) > MAX_CELL_LINES:  # an absurdly long key or name must not outgrow a page
-            lines = [*lines[: MAX_CELL_LINES - 1], (_NOTE, f"(cut: see {ATTACHMENT})")]
-        laid.append(lines)
-    height = max(sum(style.leading for style, _ in cell) for cell in laid) + 2 * PAD
-    return laid, height
+    laid = [_cell(parts, column) for column, parts in enumerate(cells)]
+    return [lines for lines, _ in laid], max(height for _, height in laid) + 2 * PAD
 
 
-def _row_cells(r: Sequence[str]) -> list[list[tuple[_Style, str]]]:
+def _row_cells(r: Sequence[str]) -> list[tuple[tuple[_Style, str], ...]]:
     learner, name, unit, role, requirement, requirement_name, due, status, done, evidence = r
     ids = evidence.split()
     if len(ids) > MAX_EVIDENCE_LINES:
         more = len(ids) - MAX_EVIDENCE_LINES + 1
         ids = [*ids[: MAX_EVIDENCE_LINES - 1], f"and {more} more: see {ATTACHMENT}"]
     return [
-        [(_NAME, name), (_KEY, learner)] if name else [(_KEY, learner)],
-        [(_NAME, unit), (_NOTE, role)],
-        [(_NAME, requirement_name or requirement), (_KEY, requirement), (_NOTE, f"due {due}")],
-        [(_STATUS[status], status)],
-        [(_NAME, done)],
-        [(_ID, sid) for sid in ids],
+        ((_NAME, name), (_KEY, learner)) if name else ((_KEY, learner),),
+        ((_NAME, unit), (_NOTE, role)),
+        ((_NAME, requirement_name or requirement), (_KEY, requirement), (_NOTE, f"due {due}")),
+        ((_STATUS[status], status),),
+        ((_NAME, done),),
+        tuple((_ID, sid) for sid in ids),
     ]
 
 
@@ -309,9 +311,11 @@ class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
         start: int = 0,
         stop: int | None = None,
         tops: list[float] | None = None,
+        drawn: dict[tuple[_Cell, int], str] | None = None,
     ) -> None:
         super().__init__()
         self.rows, self.header, self.start = rows, header, start
+        self.drawn = {} if drawn is None else drawn  # shared by the pages: see draw
         self.stop = len(rows) if stop is None else stop
         if tops is None:  # tops[i]: the height of the rows before row i
             tops = [0.0]
@@ -334,8 +338,8 @@ class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
         if stop <= self.start:
             return []  # not one row fits: the frame moves it to the next page
         return [
-            _Rows(self.rows, self.header, self.start, stop, self.tops),
-            _Rows(self.rows, self.header, stop, self.stop, self.tops),
+            _Rows(self.rows, self.header, self.start, stop, self.tops, self.drawn),
+            _Rows(self.rows, self.header, stop, self.stop, self.tops, self.drawn),
         ]
 
     def draw(self) -> None:
@@ -352,18 +356,29 @@ class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
         ops: list[str] = []
         top = self.height
 
+        def cell_ops(cell: _Cell, column: int) -> str:
+            """The cell's text, placed from its row's top: drawn once however often the
+            same cell recurs (a row is moved to its place by its own transformation)."""
+            key = (cell, column)
+            found = self.drawn.get(key)
+            if found is None:
+                y, lines = -PAD, []
+                for style, line in cell:
+                    y -= style.leading
+                    lines.append(
+                        f"{start_text[style]} {lefts[column] + PAD:.2f} {y + lift[style]:.2f} Td "
+                        f"({_pdf_text(line)}) Tj ET"
+                    )
+                found = self.drawn[key] = "\n".join(lines)
+            return found
+
         def row(cells: list[_Cell], height: float, fill: colors.Color | None) -> None:
             nonlocal top
             if fill is not None:
                 ops.append(f"{_rgb(fill)} rg 0 {top - height:.2f} {WIDTH:.2f} {height:.2f} re f")
-            for left, cell in zip(lefts, cells, strict=False):
-                y = top - PAD
-                for style, line in cell:
-                    y -= style.leading
-                    ops.append(
-                        f"{start_text[style]} {left + PAD:.2f} {y + lift[style]:.2f} Td "
-                        f"({_pdf_text(line)}) Tj ET"
-                    )
+            ops.append(f"q 1 0 0 1 0 {top:.2f} cm")
+            ops.extend(cell_ops(cell, column) for column, cell in enumerate(cells))
+            ops.append("Q")
             top -= height
 
         row(*self.header, HEADER_FILL)
@@ -387,7 +402,7 @@ def _rgb(colour: colors.Color) -> str:
 
 
 def _rows_table(report: Report) -> _Rows:
-    header = _layout([[(_HEAD, c)] for c in ROW_HEADER])
+    header = _layout([((_HEAD, c),) for c in ROW_HEADER])
     return _Rows([_layout(_row_cells(r)) for r in report.rows], header)
 
 
