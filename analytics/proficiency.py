@@ -189,7 +189,10 @@ def proficiency(
 
 def _summarise(evidence: pl.DataFrame, roster: Roster | None, unit: str | None) -> pl.DataFrame:
     counted = (
-        evidence.unique(["learner", "skill", "id"])
+        # learner and skill as categories while deduplicating and grouping: hashed as small
+        # integers, not as strings, over millions of rows
+        evidence.with_columns(pl.col("learner", "skill").cast(pl.Categorical))
+        .unique(["learner", "skill", "id"])
         .group_by("learner", "skill")
         .agg(
             (pl.col("success") & pl.col("trusted")).sum().cast(pl.Int64).alias("successes"),
@@ -198,6 +201,7 @@ def _summarise(evidence: pl.DataFrame, roster: Roster | None, unit: str | None) 
             pl.col("ts").max().alias("last_at"),
             pl.col("id").sort_by("ts", "id").alias("statement_ids"),
         )
+        .with_columns(pl.col("learner", "skill").cast(pl.String))
         .sort("learner", "skill")
     )
     stats = pl.DataFrame(
