@@ -52,7 +52,14 @@ from typing import Any
 import polars as pl
 
 from analytics.catalog import Catalog, Roster
-from analytics.risk import Assessment, activity_evidence, as_of_connection, as_of_date, assess
+from analytics.risk import (
+    Assessment,
+    activity_evidence,
+    as_of_connection,
+    as_of_date,
+    assess,
+    parts_of,
+)
 
 FORMAT_TAG = "lrs-audit-report/1"
 COLUMNS = (
@@ -166,18 +173,26 @@ def audit(
         evidence = activity_evidence(con, catalog, tenant)
     finally:
         con.close()
-    in_scope = {p.key for p in roster.learners if unit is None or p.unit == unit}
+    # What a row can cite: the first completion or waiver of the requirement, or the first
+    # completions of its parts. The store reads all of them (from disk, when it is larger
+    # than memory) while the assessment computes (on the CPU).
+    assigned = {
+        (learner, activity)
+        for learner, learner_unit, _, activity, _ in catalog.assignments(roster).rows()
+        if unit is None or learner_unit == unit
+    }
+    parts = parts_of(evidence, catalog)
     first: dict[tuple[str, str], str] = {}
     first_waiver: dict[tuple[str, str], str] = {}
-    for learner, _, activity, _, done_id, waiver_id in evidence.rows():
-        if learner not in in_scope:
+    for learner, requirement, activity, _, done_id, waiver_id in evidence.rows():
+        if (learner, requirement) not in assigned:
             continue
-        if done_id is not None:
+        if done_id is not None and (
+            activity == requirement or activity in parts.get(requirement, {})
+        ):
             first[(learner, activity)] = done_id
-        if waiver_id is not None:
+        if waiver_id is not None and activity == requirement:
             first_waiver[(learner, activity)] = waiver_id
-    # A row cites first completions and waivers only: the store reads all of them (from
-    # disk, when it is larger than memory) while the assessment computes (on the CPU).
     pool = ThreadPoolExecutor(1, thread_name_prefix="audit-evidence")
     candidates = sorted({*first.values(), *first_waiver.values()})
     reading = pool.submit(fetch_evidence, candidates, tenant, store_url)
