@@ -280,3 +280,50 @@ def test_csv_cells_never_start_a_formula_and_come_back_exactly(
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in line)
     parsed, meta = parse_csv(text)
     assert parsed.rows == report.rows and meta["digest"] == report.digest
+
+
+def test_a_course_complete_by_its_parts_cites_each_parts_first_completion(
+    tmp_path: Path,
+) -> None:
+    """No completion of the course itself: it is complete when every timed part is, and the
+    row cites the first completion of each part (not a repeat, not another learner's)."""
+    course = "https://x.example/course"
+    parts = ["https://x.example/course/au/1", "https://x.example/course/au/2"]
+    catalog = parse_catalog(
+        f'[[activity]]\nid = "{course}"\nname = "Course"\ndue = 2024-03-31\n'
+        + "".join(
+            f'\n[[activity]]\nid = "{p}"\nname = "Part"\nexpected_duration = "PT10M"\n'
+            for p in parts
+        )
+    )
+    roster = parse_roster(
+        "name,unit,role,mbox\nAnn,ICU,RN,ann@x.example\nBob,ICU,RN,bob@x.example\n"
+    )
+
+    def done(who: str, part: str, at: str) -> dict[str, Any]:
+        s = _done(who, part, at, 10)
+        s["context"] = {"contextActivities": {"parent": [{"id": course}]}}
+        return s
+
+    firsts = [
+        done("ann", parts[0], "2024-03-05T10:00:00Z"),
+        done("ann", parts[1], "2024-03-06T10:00:00Z"),
+    ]
+    others = [
+        done("ann", parts[0], "2024-03-07T10:00:00Z"),
+        done("bob", parts[0], "2024-03-04T10:00:00Z"),
+    ]
+    store, db = tmp_path / "lrs.db", tmp_path / "a.duckdb"
+    store_statements(store, [*others, *firsts])
+    analytics.sync(f"sqlite:///{store}", db)
+    report = audit(
+        db, catalog, roster, AS_OF, store_url=f"sqlite:///{store}", generated_at=GENERATED
+    )
+
+    rows = _by(report)
+    assert rows[(ANN, course)]["status"] == "complete"
+    assert rows[(ANN, course)]["completed_at"] == "2024-03-06T10:00:00.000000Z"
+    assert rows[(ANN, course)]["evidence"] == " ".join(sorted(s["id"] for s in firsts))
+    assert rows[(BOB, course)]["status"] == "in progress"  # one part of two
+    assert sorted(report.evidence) == sorted(s["id"] for s in firsts)
+    assert all(report.evidence[s["id"]].body is not None for s in firsts)
