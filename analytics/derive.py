@@ -99,6 +99,17 @@ def skills_table(activity_skills: Mapping[str, Sequence[str]]) -> pa.Table:
     )
 
 
+def each_activity(source: str, columns: str, name: str = "activity", own: str = "object_id") -> str:
+    """SQL: the `columns` of every row of `source`, once with the activity it is about (its
+    column `own`) and once with each of its parent and grouping activities, that activity
+    named `name`. An activity listed twice gives the row twice."""
+    return (
+        f"SELECT {columns}, {own} AS {name} FROM {source}\n"
+        f"    UNION ALL SELECT {columns}, unnest(parent_ids) FROM {source}\n"
+        f"    UNION ALL SELECT {columns}, unnest(grouping_ids) FROM {source}"
+    )
+
+
 def _intervals_sql(tenant_clause: str) -> str:
     # Plans: `s` is not materialized (each use scans only the columns it needs); a session's
     # statements are dropped by session, not statement by statement (a join of every
@@ -599,9 +610,7 @@ WITH e AS NOT MATERIALIZED (
     FROM live_statements
     WHERE actor_key IS NOT NULL AND success IS NOT NULL {clause}
 ), activities AS (
-    SELECT tenant, learner, id, ts, success, object_id AS activity FROM e
-    UNION ALL SELECT tenant, learner, id, ts, success, unnest(parent_ids) FROM e
-    UNION ALL SELECT tenant, learner, id, ts, success, unnest(grouping_ids) FROM e
+    {each_activity("e", "tenant, learner, id, ts, success")}
 ), tagged AS (
     -- UNION, not UNION ALL: a statement is evidence of a skill once, however many of its
     -- activities name it

@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from analytics.catalog import Catalog, Roster
-from analytics.derive import click_through, skills_table, tenant_filter
+from analytics.derive import click_through, each_activity, skills_table, tenant_filter
 from analytics.risk import WAIVED, activity_evidence, as_of_connection, parts_of
 
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
@@ -143,9 +143,7 @@ WITH e AS NOT MATERIALIZED (
     FROM live_statements
     WHERE actor_key IS NOT NULL AND success IS NOT NULL AND verb_id = '{ANSWERED}' {clause}
 ), activities AS NOT MATERIALIZED (
-    SELECT learner, id, ts, success, object_id AS activity FROM e
-    UNION ALL SELECT learner, id, ts, success, unnest(parent_ids) FROM e
-    UNION ALL SELECT learner, id, ts, success, unnest(grouping_ids) FROM e
+    {each_activity("e", "learner, id, ts, success")}
 ), suspect AS (
     SELECT DISTINCT id FROM activities JOIN prof_flagged USING (learner, activity)
 ), tagged AS (

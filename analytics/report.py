@@ -52,14 +52,7 @@ from typing import Any
 import polars as pl
 
 from analytics.catalog import Catalog, Roster
-from analytics.risk import (
-    Assessment,
-    activity_evidence,
-    as_of_connection,
-    as_of_date,
-    assess,
-    parts_of,
-)
+from analytics.risk import activity_evidence, as_of_connection, as_of_date, parts_of, risk
 
 FORMAT_TAG = "lrs-audit-report/1"
 COLUMNS = (
@@ -198,7 +191,8 @@ def audit(
     reading = pool.submit(fetch_evidence, candidates, tenant, store_url)
     try:
         report = _report(
-            assess(db, catalog, roster, as_of, tenant, unit, evidence),
+            risk(db, catalog, roster, as_of, tenant, unit, evidence),
+            parts,
             first,
             first_waiver,
             today,
@@ -213,7 +207,8 @@ def audit(
 
 
 def _report(
-    assessment: Assessment,
+    frame: pl.DataFrame,
+    parts: dict[str, dict[str, float]],
     first: dict[tuple[str, str], str],
     first_waiver: dict[tuple[str, str], str],
     today: date,
@@ -221,8 +216,8 @@ def _report(
     tenant: str,
     generated_at: datetime | None,
 ) -> Report:
-    """The report's rows, each citing the first completion or waiver that proves it."""
-    frame, _, parts = assessment
+    """The report's rows from the `risk` frame, each citing the first completion or waiver
+    that proves it (of the requirement, or of its `parts`)."""
     rows: list[tuple[str, ...]] = []
     for r in frame.iter_rows(named=True):
         learner, requirement = r["learner"], r["activity"]

@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
 from analytics.db import announce
-from analytics.derive import click_through, tenant_filter, time_on_task
+from analytics.derive import click_through, each_activity, tenant_filter, time_on_task
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 ADL2 = "https://w3id.org/xapi/adl/verbs/"
@@ -151,11 +151,7 @@ WITH own AS (
     GROUP BY ALL
 ), t AS (
     -- the activity itself, its parents and its groupings (a repeat changes no aggregate)
-    SELECT *, activity AS requirement FROM own
-    UNION ALL
-    SELECT *, unnest(parent_ids) FROM own
-    UNION ALL
-    SELECT *, unnest(grouping_ids) FROM own
+    {each_activity("own", "*", name="requirement", own="activity")}
 ), found AS (
     SELECT learner, requirement, activity, min(done_at) AS done_at,
            arg_min(done_id, (done_at, done_id)) FILTER (WHERE done_id IS NOT NULL) AS done_id,
@@ -372,12 +368,6 @@ SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-class Assessment(NamedTuple):
-    frame: pl.DataFrame  # what `risk` returns
-    evidence: pl.DataFrame  # activity_evidence
-    parts: dict[str, dict[str, float]]  # parts_of
-
-
 def risk(
     db: str | Path,
     catalog: Catalog,
@@ -385,23 +375,11 @@ def risk(
     as_of: date | datetime,
     tenant: str | None = "default",
     unit: str | None = None,
+    evidence: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per learner on the roster and requirement of theirs: status, each factor's
-    points, the score (0-100), the level, the explanation and the recommended action."""
-    return assess(db, catalog, roster, as_of, tenant, unit).frame
-
-
-def assess(
-    db: str | Path,
-    catalog: Catalog,
-    roster: Roster,
-    as_of: date | datetime,
-    tenant: str | None = "default",
-    unit: str | None = None,
-    evidence: pl.DataFrame | None = None,
-) -> Assessment:
-    """`risk`, with the evidence and the parts it judged each requirement by. `evidence`:
-    the `activity_evidence` of the same data, when the caller has it already."""
+    points, the score (0-100), the level, the explanation and the recommended action.
+    `evidence`: the `activity_evidence` of the same data, when the caller has it already."""
     moment, today = as_of_moment(as_of), as_of_date(as_of)
     all_assignments = catalog.assignments(roster)  # past lateness looks at every one
     assignments = (
@@ -508,12 +486,11 @@ def assess(
                 text,
             )
         )
-    frame = (
+    return (
         pl.DataFrame(records, schema=SCHEMA, orient="row")
         if records
         else pl.DataFrame(schema=SCHEMA)
     )
-    return Assessment(frame, evidence, parts)
 
 
 def _state(

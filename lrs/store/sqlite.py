@@ -471,7 +471,7 @@ class SQLiteStore:
 
     @staticmethod
     def _select_in(
-        conn: sqlite3.Connection, sql: str, tenant: str, values: Sequence[str]
+        conn: sqlite3.Connection, sql: str, tenant: str, values: Sequence[str | int]
     ) -> Iterable[tuple[Any, ...]]:
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
@@ -495,18 +495,8 @@ class SQLiteStore:
             # about a fifth slower, measured on 10 M statements).
             sql = "SELECT s.seq FROM statements s WHERE s.tenant=? AND s.id IN"
             seqs = sorted(seq for (seq,) in self._select_in(conn, sql, tenant, ids))
-            rows: list[StoredStatement] = []
-            for start in range(0, len(seqs), 500):
-                chunk = seqs[start : start + 500]
-                rows += map(
-                    _row,
-                    conn.execute(
-                        f"SELECT {_STATEMENT_COLUMNS} FROM statements s "
-                        f"WHERE s.seq IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    ),
-                )
-            return rows
+            sql = f"SELECT {_STATEMENT_COLUMNS} FROM statements s WHERE s.tenant=? AND s.seq IN"
+            return [_row(row) for row in self._select_in(conn, sql, tenant, seqs)]
 
         return await self._read(fetch)
 
