@@ -51,8 +51,12 @@ CREATE TABLE IF NOT EXISTS statements (
     other_ids VARCHAR[],
     competency_ids VARCHAR[],
     context_extensions JSON,
-    result_extensions JSON
+    result_extensions JSON,
+    body_sha256 VARCHAR
 );
+-- files made before body_sha256 existed (their rows have none: analytics.report reads those
+-- statements' bodies from the store instead)
+ALTER TABLE statements ADD COLUMN IF NOT EXISTS body_sha256 VARCHAR;
 CREATE OR REPLACE VIEW live_statements AS
     SELECT * FROM statements WHERE NOT voided AND voids IS NULL;
 """

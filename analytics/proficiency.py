@@ -38,7 +38,8 @@ import polars as pl
 
 from analytics.catalog import Catalog, Roster
 from analytics.derive import click_through, each_activity, skills_table, tenant_filter
-from analytics.risk import WAIVED, activity_evidence, as_of_connection, parts_of
+from analytics.risk import activity_evidence, as_of_connection, parts_of
+from lrs.xapi.facts import WAIVED
 
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 PRIOR = (1.0, 1.0)  # Beta(alpha, beta): uniform

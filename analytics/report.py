@@ -2,8 +2,8 @@
 date and the statements that prove it; summary figures per unit; and a digest over the
 report and the evidence it cites, so that `verify` can tell whether anything has changed.
 
-Statuses come from `analytics.risk` (one source of truth): its `complete` and `waived` are
-kept; an open requirement (risk's `in progress`, `not started` or `click-through`) is
+Statuses come from `analytics.risk.requirement_states` (one source of truth, the risk
+model's): its `complete` and `waived` are kept; an open requirement (risk's `in progress`, `not started` or `click-through`) is
 `overdue` once its due date is before the as-of date, else `in progress` (a click-through
 completion is in progress: it is not done) or `not started`.
 
@@ -13,7 +13,7 @@ completed through its parts, the first completion of each part. Open rows cite n
 
 The digest (`sha256:` + hex) is SHA-256 over the text
 
-    lrs-audit-report/1\\n
+    lrs-audit-report/2\\n
     <rows digest hex>\\n
     <evidence digest hex>\\n
 
@@ -22,14 +22,18 @@ where the rows digest is SHA-256 over the canonical report text: the line
 whole store) then one line per row, rows sorted by (unit, learner, requirement), each the
 JSON array of its ten cells as they appear in every format (strings; evidence ids
 space-separated and sorted); and the evidence digest is SHA-256 over, for each cited
-statement id in sorted order, `id\\n`, then `voided\\n` or `live\\n` or `missing\\n`, then
-the length of the stored body in bytes and `\\n`, then the body bytes, then `\\n`.
+statement id in sorted order, `id\\n`, then `voided\\n` or `live\\n` or `missing\\n`, then the
+SHA-256 (hex) of the statement's body as stored (nothing when missing) and `\\n`.
 
-Why the store and not the analytics file: the DuckDB file keeps flattened columns only,
-not the statement as received, so the bytes that prove a row (and their voided flag) are
-read from the LRS store (`lrs.store.open_store(Settings.from_env().store).get_statements`).
-The generation time is shown in every format but is not in the digest: the same evidence
-and the same as-of date give the same digest, whenever the report is made.
+Where the evidence comes from: the LRS hashes the body of every statement that says its
+activity is done when it stores it (lrs.xapi.facts.with_body_hash), and the sync copies that
+hash into the analytics file (`body_sha256`), so a report reads the hashes of the statements
+it cites with its other figures, however large the store. A statement stored before the LRS
+kept the hash is read from the LRS store and hashed there
+(`lrs.store.open_store(Settings.from_env().store).get_statements`), as `verify` reads every
+cited statement: the store's current bytes and voided flag are what a report is checked
+against. The generation time is shown in every format but is not in the digest: the same
+evidence and the same as-of date give the same digest, whenever the report is made.
 """
 
 from __future__ import annotations
@@ -49,12 +53,21 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
+import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
-from analytics.risk import activity_evidence, as_of_connection, as_of_date, parts_of, risk
+from analytics.risk import (
+    Requirement,
+    activity_evidence,
+    as_of_connection,
+    as_of_date,
+    parts_of,
+    requirement_states,
+)
 
-FORMAT_TAG = "lrs-audit-report/1"
+FORMAT_TAG = "lrs-audit-report/2"
 COLUMNS = (
     "learner",
     "name",
@@ -77,10 +90,10 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class Evidence:
-    """One cited statement as the store holds it now (`body` None: not in the store)."""
+    """One cited statement: the SHA-256 (hex) of its stored body (None: not in the store)."""
 
     id: str
-    body: bytes | None
+    sha256: str | None
     voided: bool
 
 
@@ -161,37 +174,43 @@ def audit(
     """The audit report on `as_of` for `unit` (None: every unit), with the cited
     statements read from the store at `store_url` (default: LRS_STORE)."""
     today = as_of_date(as_of)
-    con = as_of_connection(db, as_of)
-    try:
-        evidence = activity_evidence(con, catalog, tenant)
-    finally:
-        con.close()
-    # What a row can cite: the first completion or waiver of the requirement, or the first
-    # completions of its parts. The store reads all of them (from disk, when it is larger
-    # than memory) while the assessment computes (on the CPU).
     assigned = {
         (learner, activity)
         for learner, learner_unit, _, activity, _ in catalog.assignments(roster).rows()
         if unit is None or learner_unit == unit
     }
-    parts = parts_of(evidence, catalog)
-    first: dict[tuple[str, str], str] = {}
-    first_waiver: dict[tuple[str, str], str] = {}
-    for learner, requirement, activity, _, done_id, waiver_id in evidence.rows():
-        if (learner, requirement) not in assigned:
-            continue
-        if done_id is not None and (
-            activity == requirement or activity in parts.get(requirement, {})
-        ):
-            first[(learner, activity)] = done_id
-        if waiver_id is not None and activity == requirement:
-            first_waiver[(learner, activity)] = waiver_id
-    pool = ThreadPoolExecutor(1, thread_name_prefix="audit-evidence")
-    candidates = sorted({*first.values(), *first_waiver.values()})
-    reading = pool.submit(fetch_evidence, candidates, tenant, store_url)
+    con = as_of_connection(db, as_of)
     try:
+        evidence = activity_evidence(con, catalog, tenant)
+        # What a row can cite: the first completion or waiver of the requirement, or the
+        # first completions of its parts; their hashes are read now, with the figures.
+        parts = parts_of(evidence, catalog)
+        first: dict[tuple[str, str], str] = {}
+        first_waiver: dict[tuple[str, str], str] = {}
+        for learner, requirement, activity, _, done_id, waiver_id in evidence.rows():
+            if (learner, requirement) not in assigned:
+                continue
+            if done_id is not None and (
+                activity == requirement or activity in parts.get(requirement, {})
+            ):
+                first[(learner, activity)] = done_id
+            if waiver_id is not None and activity == requirement:
+                first_waiver[(learner, activity)] = waiver_id
+        candidates = sorted({*first.values(), *first_waiver.values()})
+        found = body_hashes(con, tenant, candidates)
+    finally:
+        con.close()
+    # Statements stored before the LRS kept their hash: read from the store (from disk, when
+    # it is larger than memory) while the assessment computes (on the CPU).
+    pool = ThreadPoolExecutor(1, thread_name_prefix="audit-evidence")
+    unhashed = [sid for sid in candidates if sid not in found]
+    reading = pool.submit(fetch_evidence, unhashed, tenant, store_url)
+    try:
+        requirements, _ = requirement_states(db, catalog, roster, as_of, tenant, unit, evidence)
         report = _report(
-            risk(db, catalog, roster, as_of, tenant, unit, evidence),
+            requirements,
+            catalog,
+            roster,
             parts,
             first,
             first_waiver,
@@ -200,14 +219,33 @@ def audit(
             tenant,
             generated_at,
         )
-        found = reading.result()
+        found |= reading.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return replace(report, evidence={sid: found[sid] for sid in report.cited})
 
 
+def body_hashes(
+    con: duckdb.DuckDBPyConnection, tenant: str, ids: Sequence[str]
+) -> dict[str, Evidence]:
+    """The statements among `ids` whose body hash the analytics file has (those synced are
+    live: the figures read only live statements)."""
+    con.register("audit_candidates", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        rows = con.sql(
+            """SELECT id, body_sha256 FROM statements SEMI JOIN audit_candidates USING (id)
+               WHERE tenant = $tenant AND body_sha256 IS NOT NULL""",
+            params={"tenant": tenant},
+        ).fetchall()
+    finally:
+        con.unregister("audit_candidates")
+    return {sid: Evidence(sid, sha, False) for sid, sha in rows}
+
+
 def _report(
-    frame: pl.DataFrame,
+    requirements: list[Requirement],
+    catalog: Catalog,
+    roster: Roster,
     parts: dict[str, dict[str, float]],
     first: dict[tuple[str, str], str],
     first_waiver: dict[tuple[str, str], str],
@@ -216,12 +254,14 @@ def _report(
     tenant: str,
     generated_at: datetime | None,
 ) -> Report:
-    """The report's rows from the `risk` frame, each citing the first completion or waiver
-    that proves it (of the requirement, or of its `parts`)."""
+    """The report's rows, each citing the first completion or waiver that proves it (of the
+    requirement, or of its `parts`)."""
+    names = {p.key: p.name or "" for p in roster.learners}
+    titles = {a.id: a.name or "" for a in catalog.activities}
     rows: list[tuple[str, ...]] = []
-    for r in frame.iter_rows(named=True):
-        learner, requirement = r["learner"], r["activity"]
-        status = report_status(r["status"], r["due"], today)
+    for r in requirements:
+        learner, requirement, state = r.learner, r.activity, r.state
+        status = report_status(state.status, r.due, today)
         ids: list[str] = []
         if status == "waived":
             ids = [first_waiver[(learner, requirement)]]
@@ -234,14 +274,14 @@ def _report(
         rows.append(
             (
                 learner,
-                r["name"] or "",
-                r["unit"],
-                r["role"],
+                names[learner],
+                r.unit,
+                r.role,
                 requirement,
-                r["activity_name"] or "",
-                r["due"].isoformat(),
+                titles[requirement],
+                r.due.isoformat(),
                 status,
-                _utc(r["completed_at"]),
+                _utc(state.done_at),
                 " ".join(sorted(set(ids))),
             )
         )
@@ -265,7 +305,7 @@ def cited_ids(rows: Iterable[Sequence[str]]) -> list[str]:
 def fetch_evidence(
     ids: Sequence[str], tenant: str, store_url: str | None = None
 ) -> dict[str, Evidence]:
-    """Each statement as the store holds it now."""
+    """Each statement as the store holds it now, its body hashed."""
     from lrs.config import Settings
     from lrs.store import open_store
 
@@ -279,7 +319,8 @@ def fetch_evidence(
             # A store reads a call's statements in file order: large calls, few passes.
             for start in range(0, len(ids), 50_000):
                 for got in await store.get_statements(tenant, ids[start : start + 50_000]):
-                    out[got.id] = Evidence(got.id, got.body, got.voided)
+                    sha = hashlib.sha256(got.body).hexdigest()
+                    out[got.id] = Evidence(got.id, sha, got.voided)
             return out
         finally:
             await store.close()
@@ -333,11 +374,9 @@ def evidence_digest(ids: Sequence[str], evidence: dict[str, Evidence]) -> str:
     h = hashlib.sha256()
     for sid in sorted(ids):
         e = evidence.get(sid)
-        body = b"" if e is None or e.body is None else e.body
-        state = "missing" if e is None or e.body is None else "voided" if e.voided else "live"
-        h.update(f"{sid}\n{state}\n{len(body)}\n".encode())
-        h.update(body)
-        h.update(b"\n")
+        sha = None if e is None else e.sha256
+        state = "missing" if sha is None else "voided" if e and e.voided else "live"
+        h.update(f"{sid}\n{state}\n{sha or ''}\n".encode())
     return h.hexdigest()
 
 
@@ -381,7 +420,13 @@ def to_csv(report: Report) -> str:
 
 
 def _meta_report(meta: dict[str, str], rows: list[tuple[str, ...]]) -> tuple[Report, str]:
-    if meta.get("format") != FORMAT_TAG:
+    made_by = meta.get("format", "")
+    if made_by.startswith("lrs-audit-report/") and made_by != FORMAT_TAG:
+        raise ReportError(
+            f"an audit report of another format ({made_by}; this version reads {FORMAT_TAG}): "
+            "make it again with this version"
+        )
+    if made_by != FORMAT_TAG:
         raise ReportError(f"not an audit report ({FORMAT_TAG} metadata missing)")
     try:
         as_of = date.fromisoformat(meta["as_of"])
@@ -600,8 +645,8 @@ def verify(path: str | Path, store_url: str | None = None) -> Verification:
     problems: list[str] = []
     if report.rows_digest != meta.get("rows_digest"):
         problems.append("rows changed: the report's rows do not match its rows digest")
-    missing = [sid for sid, e in report.evidence.items() if e.body is None]
-    voided = [sid for sid, e in report.evidence.items() if e.body is not None and e.voided]
+    missing = [sid for sid, e in report.evidence.items() if e.sha256 is None]
+    voided = [sid for sid, e in report.evidence.items() if e.sha256 is not None and e.voided]
     if voided:
         problems.append("evidence voided since: " + ", ".join(voided))
     if missing:

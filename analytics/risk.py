@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -54,11 +54,7 @@ import pyarrow as pa
 from analytics.catalog import Catalog, Roster
 from analytics.db import announce
 from analytics.derive import click_through, each_activity, tenant_filter, time_on_task
-
-ADL = "http://adlnet.gov/expapi/verbs/"
-ADL2 = "https://w3id.org/xapi/adl/verbs/"
-WAIVED = ADL2 + "waived"
-DONE_VERBS = (ADL + "completed", ADL + "passed", ADL2 + "satisfied", WAIVED)
+from lrs.xapi.facts import DONE_VERBS, WAIVED
 
 WEIGHTS: dict[str, float] = {
     "progress": 25.0,
@@ -368,7 +364,19 @@ SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def risk(
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement of one learner on the roster, and what the evidence says of it."""
+
+    learner: str
+    unit: str
+    role: str
+    activity: str
+    due: date
+    state: _State
+
+
+def requirement_states(
     db: str | Path,
     catalog: Catalog,
     roster: Roster,
@@ -376,15 +384,12 @@ def risk(
     tenant: str | None = "default",
     unit: str | None = None,
     evidence: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """One row per learner on the roster and requirement of theirs: status, each factor's
-    points, the score (0-100), the level, the explanation and the recommended action.
-    `evidence`: the `activity_evidence` of the same data, when the caller has it already."""
-    moment, today = as_of_moment(as_of), as_of_date(as_of)
-    all_assignments = catalog.assignments(roster)  # past lateness looks at every one
-    assignments = (
-        all_assignments if unit is None else all_assignments.filter(pl.col("unit") == unit)
-    )
+) -> tuple[list[Requirement], Callable[[str, str], _State]]:
+    """Each requirement of each learner on the roster (in `unit`, when given) with its state
+    on the as-of date, and the state of any (learner, requirement): past lateness looks at
+    every requirement of the learner, in any unit. `evidence`: the `activity_evidence` of
+    the same data, when the caller has it already."""
+    all_assignments = catalog.assignments(roster)
     by_id = {a.id: a for a in catalog.activities}
     con = as_of_connection(db, as_of)
     try:
@@ -425,15 +430,37 @@ def risk(
             seen.get(learner),
         )
 
+    return [
+        Requirement(learner, unit_name, role, activity, due, state_of(learner, activity))
+        for learner, unit_name, role, activity, due in all_assignments.rows()
+        if unit is None or unit_name == unit
+    ], state_of
+
+
+def risk(
+    db: str | Path,
+    catalog: Catalog,
+    roster: Roster,
+    as_of: date | datetime,
+    tenant: str | None = "default",
+    unit: str | None = None,
+    evidence: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """One row per learner on the roster and requirement of theirs: status, each factor's
+    points, the score (0-100), the level, the explanation and the recommended action.
+    `evidence`: the `activity_evidence` of the same data, when the caller has it already."""
+    moment, today = as_of_moment(as_of), as_of_date(as_of)
+    requirements, state_of = requirement_states(db, catalog, roster, as_of, tenant, unit, evidence)
+    by_id = {a.id: a for a in catalog.activities}
     due_of = {a.id: a.due for a in catalog.activities if a.due is not None}
     mine: dict[str, list[str]] = {}
-    for learner, _, _, activity, _ in all_assignments.rows():
+    for learner, _, _, activity, _ in catalog.assignments(roster).rows():
         mine.setdefault(learner, []).append(activity)
     people = {p.key: p for p in roster.learners}
 
     records: list[tuple[Any, ...]] = []  # in SCHEMA's order
-    for learner, unit_name, role, activity, due in assignments.rows():
-        state = state_of(learner, activity)
+    for r in requirements:
+        learner, activity, due, state = r.learner, r.activity, r.due, r.state
         if state.status in ("complete", "waived"):
             assert state.done_at is not None
             late = " (after the due date)" if state.done_at.date() > due else ""
@@ -459,13 +486,13 @@ def risk(
                 for f in found
             )
         level = level_of(score)
-        action, text = _action(level, unit_name, state, due, today)
+        action, text = _action(level, r.unit, state, due, today)
         records.append(
             (
                 learner,
                 people[learner].name,
-                unit_name,
-                role,
+                r.unit,
+                r.role,
                 activity,
                 by_id[activity].name,
                 due,

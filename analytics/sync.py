@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.db import SCHEMA_VERSION, connect
-from lrs.xapi.facts import placed, statement_facts
+from lrs.xapi.facts import placed, statement_facts, with_body_hash
 
 # How long a sync waits for readers of the analytics file to let go of it: longer than the
 # time limit of an /analytics/ request (LRS_ANALYTICS_TIME_LIMIT, 30 s by default).
@@ -56,7 +56,7 @@ _FACT_TYPES = {
     "at": "VARCHAR", "vb": "VARCHAR", "oi": "VARCHAR", "ot": "VARCHAR", "od": "VARCHAR",
     "rg": "VARCHAR", "ss": "VARCHAR", "su": "BOOLEAN", "co": "BOOLEAN", "sc": "DOUBLE",
     "sr": "DOUBLE", "du": "DOUBLE", "re": "VARCHAR", "pa": ["VARCHAR"], "gr": ["VARCHAR"],
-    "ca": ["VARCHAR"], "oa": ["VARCHAR"], "cp": ["VARCHAR"], "cx": "JSON", "rx": "JSON",
+    "ca": ["VARCHAR"], "oa": ["VARCHAR"], "cp": ["VARCHAR"], "cx": "JSON", "rx": "JSON", "h": "VARCHAR",
 }  # fmt: skip
 
 # Every new statement comes in not voided: APPLY_VOIDING, in the same transaction, voids
@@ -66,7 +66,7 @@ INSERT INTO statements
 SELECT f.q, f.n, f.i, make_timestamp(f.s), make_timestamp(coalesce(f.t, f.s)), false, f.v,
        f.k, f.an, coalesce(f."at", 'Agent'), f.vb, f.oi, coalesce(f.ot, 'Activity'), f.od,
        f.rg, f.ss, f.su, f.co, f.sc, f.sr, f.du, f.re, coalesce(f.pa, []), coalesce(f.gr, []),
-       coalesce(f.ca, []), coalesce(f.oa, []), coalesce(f.cp, []), f.cx, f.rx
+       coalesce(f.ca, []), coalesce(f.oa, []), coalesce(f.cp, []), f.cx, f.rx, f.h
 FROM (SELECT json_transform(facts, '{orjson.dumps(_FACT_TYPES).decode()}') AS f FROM chunk)
 """
 
@@ -370,4 +370,5 @@ def _facts_of(facts: bytes | None, body: bytes | None) -> bytes:
         return facts
     if body is None:
         raise ValueError("a statement with neither facts nor body")
-    return statement_facts(orjson.loads(body))
+    statement = orjson.loads(body)
+    return with_body_hash(statement_facts(statement), statement, body)

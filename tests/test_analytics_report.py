@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import io
+import sqlite3
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
@@ -19,6 +23,7 @@ from analytics.catalog import parse_catalog, parse_roster
 from analytics.report import (
     COLUMNS,
     Report,
+    ReportError,
     audit,
     parse_csv,
     parse_html,
@@ -163,7 +168,7 @@ def test_digest_is_stable_and_covers_the_evidence(data: Data) -> None:
     assert later.digest == first.digest and later.generated_at != first.generated_at
     assert first.cited == sorted([data.bob_h["id"], data.cat_r["id"], data.cat_waiver["id"]])
     assert set(first.evidence) == set(first.cited)
-    assert all(e.body and not e.voided for e in first.evidence.values())
+    assert all(e.sha256 and not e.voided for e in first.evidence.values())
 
 
 @pytest.mark.parametrize("fmt", ["csv", "html"])
@@ -212,6 +217,51 @@ def test_verify_untouched_edited_and_voided(
     # the report made now no longer cites it: Cat's first live completion is the later one
     now = _by(data.report())[(CAT, R)]
     assert (now["status"], now["evidence"]) == ("complete", data.cat_r_again["id"])
+
+
+def _stored_body(data: Data, sid: str) -> bytes:
+    with contextlib.closing(sqlite3.connect(data.store)) as conn:
+        (body,) = conn.execute("SELECT body FROM statements WHERE id = ?", (sid,)).fetchone()
+    return bytes(body)
+
+
+def test_the_report_cites_the_hash_kept_at_ingest_and_verify_sees_a_changed_body(
+    data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The analytics file has the hash of every cited statement as it was stored, so the
+    audit does not open the store; a body changed in the store since fails verify."""
+    report = audit(data.db, CATALOG, ROSTER, AS_OF, store_url="nostore://", generated_at=GENERATED)
+    assert report.digest == data.report().digest
+    sid = data.cat_r["id"]
+    assert report.evidence[sid].sha256 == hashlib.sha256(_stored_body(data, sid)).hexdigest()
+
+    path = data.tmp / "report.csv"
+    path.write_text(to_csv(report), encoding="utf-8")
+    monkeypatch.setenv("LRS_STORE", data.url)
+    assert verify(path).intact
+    changed = _stored_body(data, sid).replace(b'"PT40M"', b'"PT41M"')
+    with contextlib.closing(sqlite3.connect(data.store)) as conn:
+        conn.execute("UPDATE statements SET body = ? WHERE id = ?", (changed, sid))
+        conn.commit()
+    bad = verify(path)
+    assert bad.problems == ["evidence changed: a cited statement's stored bytes differ"]
+
+
+def test_statements_synced_without_their_hash_are_read_from_the_store(data: Data) -> None:
+    """Rows an older version synced have no body_sha256: the report hashes those
+    statements' bodies from the store, and comes out the same."""
+    expected = data.report()
+    with duckdb.connect(str(data.db)) as con:
+        con.execute("UPDATE statements SET body_sha256 = NULL")
+    assert data.report().digest == expected.digest
+    with pytest.raises(ValueError):  # and it does read them from the store
+        audit(data.db, CATALOG, ROSTER, AS_OF, store_url="nostore://")
+
+
+def test_a_report_of_the_earlier_format_is_refused_clearly(data: Data) -> None:
+    text = to_csv(data.report()).replace("lrs-audit-report/2", "lrs-audit-report/1")
+    with pytest.raises(ReportError, match=r"another format \(lrs-audit-report/1;.*make it again"):
+        parse_csv(text)
 
 
 def test_cli_audit_and_verify(data: Data) -> None:
@@ -326,4 +376,4 @@ def test_a_course_complete_by_its_parts_cites_each_parts_first_completion(
     assert rows[(ANN, course)]["evidence"] == " ".join(sorted(s["id"] for s in firsts))
     assert rows[(BOB, course)]["status"] == "in progress"  # one part of two
     assert sorted(report.evidence) == sorted(s["id"] for s in firsts)
-    assert all(report.evidence[s["id"]].body is not None for s in firsts)
+    assert all(report.evidence[s["id"]].sha256 is not None for s in firsts)

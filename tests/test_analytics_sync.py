@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import hashlib
 import importlib
 import uuid
 from pathlib import Path
@@ -413,3 +414,35 @@ def test_statements_stored_before_facts_existed_get_them(tmp_path: Path, store: 
         asyncio.run(forget())
     analytics.sync(url, tmp_path / "without.duckdb")
     assert rows(tmp_path / "without.duckdb", ALL_COLUMNS) == expected
+
+
+def test_a_statement_that_proves_done_carries_the_hash_of_its_stored_body(
+    tmp_path: Path, store: str
+) -> None:
+    """What an audit report cites (a completion, a pass, a waiver, result.completion) comes
+    with the SHA-256 of the bytes the store keeps; other statements have none."""
+    done = statement("passed", "https://x.example/a", "2024-01-02T10:00:00Z")
+    complete = statement(
+        "experienced", "https://x.example/b", "2024-01-02T10:00:00Z", result={"completion": True}
+    )
+    waived = statement("x", "https://x.example/c", "2024-01-02T10:00:00Z")
+    waived["verb"] = {"id": "https://w3id.org/xapi/adl/verbs/waived"}
+    seen = statement("experienced", "https://x.example/d", "2024-01-02T10:00:00Z")
+    store_statements(store, [done, complete, waived, seen])
+    analytics.sync(store, tmp_path / "a.duckdb")
+
+    async def bodies() -> dict[str, bytes]:
+        opened = open_store(store)
+        await opened.open()
+        try:
+            ids = [s["id"] for s in (done, complete, waived, seen)]
+            return {s.id: s.body for s in await opened.get_statements("default", ids)}
+        finally:
+            await opened.close()
+
+    stored = asyncio.run(bodies())
+    hashes = dict(rows(tmp_path / "a.duckdb", "SELECT id, body_sha256 FROM statements"))
+    assert hashes == {
+        **{s["id"]: hashlib.sha256(stored[s["id"]]).hexdigest() for s in (done, complete, waived)},
+        seen["id"]: None,
+    }

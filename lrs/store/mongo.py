@@ -111,6 +111,7 @@ from lrs.store.terms import ROLES, SELECTIVITY, Posting, referred_postings
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
+from lrs.xapi.facts import with_body_hash
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -337,7 +338,7 @@ class MongoStore:
                 "voided": p.voids is None and p.id in already_voided,
                 "voids": p.voids,
                 "body": body,
-                "f": p.facts,
+                "f": with_body_hash(p.facts, p.statement, body),
                 "p": [{"k": k, "r": r} for k, r in roles.items()],
             }
             if batch_id is not None:

@@ -42,7 +42,7 @@ from lrs.store.terms import ROLES, SELECTIVITY, Posting, referred_postings
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
-from lrs.xapi.facts import placed, statement_facts
+from lrs.xapi.facts import placed, statement_facts, with_body_hash
 
 T = TypeVar("T")
 
@@ -154,6 +154,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _facts_of_body(body: bytes) -> bytes:
+    statement = orjson.loads(body)
+    return with_body_hash(statement_facts(statement), statement, body)
+
+
 def add_missing_facts(conn: sqlite3.Connection) -> int:
     """Give every statement without a statement_facts row one, computed from its body, in
     transactions of a few thousand; then mark the file as up to date. The number added."""
@@ -172,7 +177,7 @@ def add_missing_facts(conn: sqlite3.Connection) -> int:
             ).fetchall()
             conn.executemany(
                 "INSERT INTO statement_facts (seq, facts) VALUES (?, ?)",
-                [(q, placed(statement_facts(orjson.loads(b)), q, t, us)) for q, t, us, b in rows],
+                [(q, placed(_facts_of_body(b), q, t, us)) for q, t, us, b in rows],
             )
             if not rows:
                 conn.execute(f"PRAGMA user_version = {FACTS_VERSION}")
@@ -378,7 +383,9 @@ class SQLiteStore:
             body = p.body[:-1] + appended.encode() + b"}"
             voided = p.voids is None and p.id in already_voided
             rows.append((seq, tenant, p.id, stored_us, voided, p.voids, body))
-            facts.append((seq, placed(p.facts, seq, tenant, stored_us)))
+            facts.append(
+                (seq, placed(with_body_hash(p.facts, p.statement, body), seq, tenant, stored_us))
+            )
             by_id[p.id] = p.statement
             entries = p.postings
             if p.refers_to is not None:

@@ -22,7 +22,11 @@ value is null or an empty list (the sync reads a missing key as null, or [] for 
 
 `t` is missing when the statement has no timestamp: the store then sets it to `stored`,
 which only the store knows. `placed` adds what the store knows when it commits: `q` its
-sequence number, `n` the tenant, `s` stored (microseconds since the epoch).
+sequence number, `n` the tenant, `s` stored (microseconds since the epoch). `with_body_hash`
+adds `h`, the SHA-256 (hex) of the body as stored, to the facts of a statement that can
+prove a requirement done (a DONE_VERBS verb, or `result.completion` true): an audit report
+cites it by that hash instead of reading the body again (analytics.report). Other
+statements, most of them, have none: the hash would cost the sync and the file for nothing.
 
 A boolean, number or duration of another JSON type is left out (a score "0.5" is no
 score); other values are copied as they are (the sync reads a number where it wants text
@@ -31,6 +35,7 @@ as its JSON text): validated statements have neither.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -43,6 +48,16 @@ from lrs.xapi.schema import VOIDED
 from lrs.xapi.timestamps import micros, parse_timestamp
 
 CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+ADL = "http://adlnet.gov/expapi/verbs/"
+WAIVED = "https://w3id.org/xapi/adl/verbs/waived"
+# A statement with one of these verbs says its activity is done (cmi5's `satisfied` included;
+# `waived` too: an exemption is a way of being done).
+DONE_VERBS = (
+    ADL + "completed",
+    ADL + "passed",
+    "https://w3id.org/xapi/adl/verbs/satisfied",
+    WAIVED,
+)
 
 # ISO 8601 durations as the analytics count them: a year is 365 days and a month 30 (they
 # are spans of activity, not calendar arithmetic); a decimal comma is a decimal point.
@@ -106,6 +121,23 @@ def placed(facts: bytes, seq: int, tenant: str, stored_us: int) -> bytes:
     """The facts with the statement's place in the store: seq, tenant and stored."""
     head = b'{"q":%d,"n":%b,"s":%d' % (seq, orjson.dumps(tenant), stored_us)
     return head + (b"}" if facts == b"{}" else b"," + facts[1:])
+
+
+def proves_done(statement: Mapping[str, Any]) -> bool:
+    """Whether the statement says its activity is done: a DONE_VERBS verb, or
+    `result.completion` true."""
+    if (statement.get("verb") or _EMPTY).get("id") in DONE_VERBS:
+        return True
+    return (statement.get("result") or _EMPTY).get("completion") is True
+
+
+def with_body_hash(facts: bytes, statement: Mapping[str, Any], body: bytes) -> bytes:
+    """The facts, with `h` (the SHA-256 of `body`, the statement as stored) when the
+    statement proves its activity done."""
+    if not proves_done(statement):
+        return facts
+    sealed = b'"h":"%s"}' % hashlib.sha256(body).hexdigest().encode()
+    return (b"{" if facts == b"{}" else facts[:-1] + b",") + sealed
 
 
 def duration_seconds(value: Any) -> float | None:
