@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from analytics.catalog import Catalog, Roster
+from analytics.collector import collector_paused
 from analytics.derive import click_through, each_activity, skills_table, tenant_filter
 from analytics.risk import activity_evidence, as_of_connection, parts_of
 from lrs.xapi.facts import WAIVED
@@ -166,6 +167,7 @@ FROM tagged
     return frame
 
 
+@collector_paused()
 def proficiency(
     db: str | Path,
     catalog: Catalog,
@@ -253,6 +255,7 @@ def near_ready(frame: pl.DataFrame, skill: str, limit: int | None = None) -> pl.
     return out.head(limit) if limit is not None else out
 
 
+@collector_paused()
 def test_out_candidates(
     db: str | Path,
     catalog: Catalog,

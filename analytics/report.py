@@ -58,6 +58,7 @@ import polars as pl
 import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
+from analytics.collector import collector_paused
 from analytics.risk import (
     Requirement,
     activity_evidence,
@@ -161,6 +162,7 @@ def report_status(risk_status: str, due: date, today: date) -> str:
     return "not started" if risk_status == "not started" else "in progress"
 
 
+@collector_paused()
 def audit(
     db: str | Path,
     catalog: Catalog,

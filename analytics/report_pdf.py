@@ -29,9 +29,7 @@ when the report is made, but an edit to the drawn text alone is not detected.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
-import gc
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -68,6 +66,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from analytics.collector import collector_paused
 from analytics.report import (
     STATUS_COLOURS,
     STATUSES,
@@ -588,27 +587,10 @@ def _pdf_date(utc: str) -> str:
     return "D:" + "".join(ch for ch in utc[:19] if ch.isdigit()) + "Z"
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a report is drawn. Laying out and drawing
-    the rows makes some million small tuples that live until the PDF is written, and the
-    collector, run every 700 new objects and over the whole growing heap now and then,
-    took a third of the time (3.4 s of 10 s for 71,375 rows) to find them alive.
-    Reference counting still frees what is dropped; the few cycles made meanwhile
-    (reportlab's document and pages) are collected once it is back on."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
+@collector_paused()
 def to_pdf(report: Report) -> bytes:
     """The report as PDF bytes, its CSV embedded as `audit-report.csv`."""
-    with _collector_paused():
-        return _render(report)
+    return _render(report)
 
 
 def parse_pdf(data: bytes) -> tuple[Report, dict[str, str]]:

@@ -52,6 +52,7 @@ import polars as pl
 import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
+from analytics.collector import collector_paused
 from analytics.db import announce
 from analytics.derive import click_through, each_activity, tenant_filter, time_on_task
 from lrs.xapi.facts import DONE_VERBS, WAIVED
@@ -437,6 +438,7 @@ def requirement_states(
     ], state_of
 
 
+@collector_paused()
 def risk(
     db: str | Path,
     catalog: Catalog,
@@ -477,13 +479,16 @@ def risk(
                 done_at = state_of(learner, other).done_at
                 if done_at is None or done_at.date() > due_of[other]:
                     late_count += 1
-            found = factors(state, due, today, moment, (late_count, len(earlier)))
-            points = {f.name: round(f.points, 1) for f in found}
-            score = round(sum(f.points for f in found), 1)
+            found = [
+                (f, f.points)
+                for f in factors(state, due, today, moment, (late_count, len(earlier)))
+            ]
+            points = {f.name: round(p, 1) for f, p in found}
+            score = round(sum(p for _, p in found), 1)
             level = level_of(score)
             explanation = f"{level} ({score:.1f}/100): " + "; ".join(
-                f"{f.words} (+{f.points:.1f} of {WEIGHTS[f.name]:.0f}, {f.name.replace('_', '-')})"
-                for f in found
+                f"{f.words} (+{p:.1f} of {WEIGHTS[f.name]:.0f}, {f.name.replace('_', '-')})"
+                for f, p in found
             )
         level = level_of(score)
         action, text = _action(level, r.unit, state, due, today)
