@@ -9,10 +9,10 @@
 DB is an analytics file already synced (`analytics.sync`, or `python -m bench.analytics`)
 from STORE, a store of bench.statements; the audit report takes the hashes of the
 statements it cites from DB, and reads from STORE only those synced without one (a store
-loaded before the LRS kept them). The catalog and roster are bench.statements'
-`catalog()` (16 courses as requirements, 37 AUs with expected durations, 111 questions with skills) and `roster()`
-(5,000 clinicians in 8 units). DAY (YYYY-MM-DD) is the as-of date; by default the day of
-the last statement in DB, so that all of it counts.
+loaded before the LRS kept them). The catalog and roster are bench.statements' `catalog()`
+(16 courses as requirements, 37 AUs with expected durations, 111 questions with skills)
+and `roster()` (5,000 clinicians in 8 units). DAY (YYYY-MM-DD) is the as-of date; by
+default the day of the last statement in DB, so that all of it counts.
 
 The steps call the Python API the CLI calls (`lrs analytics time-on-task`,
 `click-through --catalog`, `skills --catalog`, `lrs risk`, `lrs proficiency --roster`,
