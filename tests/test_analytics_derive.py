@@ -294,6 +294,42 @@ def test_answer_latency_exact(tmp_path: Path) -> None:
     ]
 
 
+def test_a_question_completed_by_its_own_answer_is_judged_on_that_answer(tmp_path: Path) -> None:
+    """An `answered` with result.completion completes the question itself: its row counts
+    that answer once, and the quiz above it counts it too."""
+    question = f"{QUIZ}/q1"
+    got = analytics.click_through(
+        sync_into(
+            tmp_path,
+            [
+                statement(
+                    "answered",
+                    question,
+                    sec(10),
+                    ANN,
+                    context=ctx(QUIZ),
+                    result={"completion": True, "duration": "PT1S"},
+                ),
+                statement(
+                    "answered",
+                    f"{QUIZ}/q2",
+                    sec(40),
+                    ANN,
+                    context=ctx(QUIZ),
+                    result={"duration": "PT20S"},
+                ),
+                statement("passed", QUIZ, sec(60), ANN, context=ctx(COURSE)),
+            ],
+        ),
+        "default",
+    )
+    rows = {r["activity"]: r for r in got.iter_rows(named=True)}
+    assert set(rows) == {question, QUIZ}
+    assert (rows[question]["answers"], rows[question]["fast_answers"]) == (1, 1)
+    assert rows[question]["answer_median_s"] == 1.0
+    assert (rows[QUIZ]["answers"], rows[QUIZ]["fast_answers"]) == (2, 1)
+
+
 def video_statement(
     verb: str,
     seconds: float,
