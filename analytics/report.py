@@ -173,8 +173,9 @@ def audit(
     store_url: str | None = None,
     generated_at: datetime | None = None,
 ) -> Report:
-    """The audit report on `as_of` for `unit` (None: every unit), with the cited
-    statements read from the store at `store_url` (default: LRS_STORE)."""
+    """The audit report on `as_of` for `unit` (None: every unit), with the hash of each
+    cited statement from the analytics file, or, for one synced without it, read from the
+    store at `store_url` (default: LRS_STORE)."""
     today = as_of_date(as_of)
     assigned = {
         (learner, activity)
