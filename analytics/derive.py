@@ -417,14 +417,15 @@ WITH tot AS ({intervals}),
         FROM by_context
         UNION ALL
         -- the question itself, when it is an activity completed (and not its own parent);
-        -- from `done`, one row per completed activity: the hash table is built on it, the
-        -- smaller side, not on the answers
+        -- most answers are to questions nobody completes: the few completed activities'
+        -- ids rule them out before the join on learner and attempt
         SELECT a.tenant, a.learner, a.object_id, a.attempt, 1,
                CASE WHEN a.seconds < $fast_s THEN 1 ELSE 0 END, [a.seconds]
         FROM done AS d
         JOIN answer AS a
             ON d.tenant = a.tenant AND d.learner = a.learner AND d.activity = a.object_id
-        WHERE NOT list_contains(a.parent_ids, a.object_id)
+        WHERE a.object_id IN (SELECT DISTINCT activity FROM done)
+              AND NOT list_contains(a.parent_ids, a.object_id)
               AND NOT list_contains(a.grouping_ids, a.object_id)
     )
     GROUP BY ALL
