@@ -45,6 +45,7 @@ import hashlib
 import html
 import io
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -297,8 +298,12 @@ def _report(
     )
 
 
+# unit, learner, requirement, then the other cells: the order of (r[2], r[0], r[4], r)
+_ROW_ORDER = operator.itemgetter(2, 0, 4, 1, 3, 5, 6, 7, 8, 9)
+
+
 def sort_rows(rows: Iterable[Sequence[str]]) -> list[tuple[str, ...]]:
-    return sorted((tuple(r) for r in rows), key=lambda r: (r[2], r[0], r[4], r))
+    return sorted((tuple(r) for r in rows), key=_ROW_ORDER)
 
 
 def cited_ids(rows: Iterable[Sequence[str]]) -> list[str]:
@@ -359,28 +364,23 @@ def summary(rows: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
 # --------------------------------------------------------------------------- digest
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def rows_digest(as_of: date, unit: str | None, tenant: str, rows: Iterable[Sequence[str]]) -> str:
-    h = hashlib.sha256()
-    h.update(_json({"as_of": as_of.isoformat(), "tenant": tenant, "unit": unit}).encode())
-    h.update(b"\n")
-    for r in sort_rows(rows):
-        h.update(_json(list(r)).encode())
-        h.update(b"\n")
-    return h.hexdigest()
+    head = _json({"as_of": as_of.isoformat(), "tenant": tenant, "unit": unit})
+    lines = [head, *(_json(list(r)) for r in sort_rows(rows)), ""]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def evidence_digest(ids: Sequence[str], evidence: dict[str, Evidence]) -> str:
-    h = hashlib.sha256()
+    lines = []
     for sid in sorted(ids):
         e = evidence.get(sid)
         sha = None if e is None else e.sha256
         state = "missing" if sha is None else "voided" if e and e.voided else "live"
-        h.update(f"{sid}\n{state}\n{sha or ''}\n".encode())
-    return h.hexdigest()
+        lines.append(f"{sid}\n{state}\n{sha or ''}\n")
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def combine(rows_hex: str, evidence_hex: str) -> str:
