@@ -3,9 +3,10 @@ date and the statements that prove it; summary figures per unit; and a digest ov
 report and the evidence it cites, so that `verify` can tell whether anything has changed.
 
 Statuses come from `analytics.risk.requirement_states` (one source of truth, the risk
-model's): its `complete` and `waived` are kept; an open requirement (risk's `in progress`, `not started` or `click-through`) is
-`overdue` once its due date is before the as-of date, else `in progress` (a click-through
-completion is in progress: it is not done) or `not started`.
+model's): its `complete` and `waived` are kept; an open requirement (risk's `in progress`,
+`not started` or `click-through`) is `overdue` once its due date is before the as-of date,
+else `in progress` (a click-through completion is in progress: it is not done) or `not
+started`.
 
 Evidence: for a `waived` row, the learner's first `waived` statement on the requirement;
 for a `complete` row, the first completion of the requirement itself, or, when it was
@@ -210,7 +211,7 @@ def audit(
     unhashed = [sid for sid in candidates if sid not in found]
     reading = pool.submit(fetch_evidence, unhashed, tenant, store_url)
     try:
-        requirements, _ = requirement_states(db, catalog, roster, as_of, tenant, unit, evidence)
+        requirements = requirement_states(db, catalog, roster, as_of, tenant, unit, evidence)
         report = _report(
             requirements,
             catalog,

@@ -39,9 +39,8 @@ statement voided since does not count (it was retracted).
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -385,13 +384,11 @@ def requirement_states(
     tenant: str | None = "default",
     unit: str | None = None,
     evidence: pl.DataFrame | None = None,
-) -> tuple[list[Requirement], Callable[[str, str], _State]]:
+) -> list[Requirement]:
     """Each requirement of each learner on the roster (in `unit`, when given) with its state
-    on the as-of date, and the state of any (learner, requirement): past lateness looks at
-    every requirement of the learner, in any unit. `evidence`: the `activity_evidence` of
-    the same data, when the caller has it already."""
-    all_assignments = catalog.assignments(roster)
-    by_id = {a.id: a for a in catalog.activities}
+    on the as-of date. `evidence`: the `activity_evidence` of the same data, when the
+    caller has it already."""
+    expected = {a.id: a.expected_seconds for a in catalog.activities}
     con = as_of_connection(db, as_of)
     try:
         if evidence is None:
@@ -417,25 +414,27 @@ def requirement_states(
         grouped.setdefault((learner, requirement), []).append(
             {"activity": activity, "done_at": done_at, "waived": waiver_id is not None}
         )
-
-    @functools.cache  # past lateness asks again for each of a learner's earlier requirements
-    def state_of(learner: str, activity: str) -> _State:
-        return _state(
-            grouped.get((learner, activity), []),
-            parts.get(activity, {}),
-            flags,
-            by_id[activity].expected_seconds,
-            learner,
-            activity,
-            seconds.get((learner, activity), 0.0),
-            seen.get(learner),
-        )
-
     return [
-        Requirement(learner, unit_name, role, activity, due, state_of(learner, activity))
-        for learner, unit_name, role, activity, due in all_assignments.rows()
+        Requirement(
+            learner,
+            unit_name,
+            role,
+            activity,
+            due,
+            _state(
+                grouped.get((learner, activity), []),
+                parts.get(activity, {}),
+                flags,
+                expected[activity],
+                learner,
+                activity,
+                seconds.get((learner, activity), 0.0),
+                seen.get(learner),
+            ),
+        )
+        for learner, unit_name, role, activity, due in catalog.assignments(roster).rows()
         if unit is None or unit_name == unit
-    ], state_of
+    ]
 
 
 @collector_paused()
@@ -452,12 +451,13 @@ def risk(
     points, the score (0-100), the level, the explanation and the recommended action.
     `evidence`: the `activity_evidence` of the same data, when the caller has it already."""
     moment, today = as_of_moment(as_of), as_of_date(as_of)
-    requirements, state_of = requirement_states(db, catalog, roster, as_of, tenant, unit, evidence)
+    requirements = requirement_states(db, catalog, roster, as_of, tenant, unit, evidence)
     by_id = {a.id: a for a in catalog.activities}
-    due_of = {a.id: a.due for a in catalog.activities if a.due is not None}
-    mine: dict[str, list[str]] = {}
-    for learner, _, _, activity, _ in catalog.assignments(roster).rows():
-        mine.setdefault(learner, []).append(activity)
+    # Past lateness looks at the learner's other requirements: all in the list, since a
+    # learner is on the roster once, in one unit.
+    mine: dict[str, list[Requirement]] = {}
+    for r in requirements:
+        mine.setdefault(r.learner, []).append(r)
     people = {p.key: p for p in roster.learners}
 
     records: list[tuple[Any, ...]] = []  # in SCHEMA's order
@@ -473,12 +473,10 @@ def risk(
                 "nothing left to do"
             )
         else:
-            earlier = [a for a in mine.get(learner, []) if a != activity and due_of[a] < today]
-            late_count = 0
-            for other in earlier:
-                done_at = state_of(learner, other).done_at
-                if done_at is None or done_at.date() > due_of[other]:
-                    late_count += 1
+            earlier = [o for o in mine[learner] if o.activity != activity and o.due < today]
+            late_count = sum(
+                1 for o in earlier if o.state.done_at is None or o.state.done_at.date() > o.due
+            )
             found = [
                 (f, f.points)
                 for f in factors(state, due, today, moment, (late_count, len(earlier)))

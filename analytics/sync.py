@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.db import SCHEMA_VERSION, connect
-from lrs.xapi.facts import placed, statement_facts, with_body_hash
+from lrs.xapi.facts import facts_of_body, placed
 
 # How long a sync waits for readers of the analytics file to let go of it: longer than the
 # time limit of an /analytics/ request (LRS_ANALYTICS_TIME_LIMIT, 30 s by default).
@@ -56,7 +56,8 @@ _FACT_TYPES = {
     "at": "VARCHAR", "vb": "VARCHAR", "oi": "VARCHAR", "ot": "VARCHAR", "od": "VARCHAR",
     "rg": "VARCHAR", "ss": "VARCHAR", "su": "BOOLEAN", "co": "BOOLEAN", "sc": "DOUBLE",
     "sr": "DOUBLE", "du": "DOUBLE", "re": "VARCHAR", "pa": ["VARCHAR"], "gr": ["VARCHAR"],
-    "ca": ["VARCHAR"], "oa": ["VARCHAR"], "cp": ["VARCHAR"], "cx": "JSON", "rx": "JSON", "h": "VARCHAR",
+    "ca": ["VARCHAR"], "oa": ["VARCHAR"], "cp": ["VARCHAR"], "cx": "JSON", "rx": "JSON",
+    "h": "VARCHAR",
 }  # fmt: skip
 
 # Every new statement comes in not voided: APPLY_VOIDING, in the same transaction, voids
@@ -370,5 +371,4 @@ def _facts_of(facts: bytes | None, body: bytes | None) -> bytes:
         return facts
     if body is None:
         raise ValueError("a statement with neither facts nor body")
-    statement = orjson.loads(body)
-    return with_body_hash(statement_facts(statement), statement, body)
+    return facts_of_body(body)

@@ -42,7 +42,7 @@ from lrs.store.terms import ROLES, SELECTIVITY, Posting, referred_postings
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.documents import Document
 from lrs.xapi.equivalence import statements_equivalent
-from lrs.xapi.facts import placed, statement_facts, with_body_hash
+from lrs.xapi.facts import facts_of_body, placed, with_body_hash
 
 T = TypeVar("T")
 
@@ -154,11 +154,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _facts_of_body(body: bytes) -> bytes:
-    statement = orjson.loads(body)
-    return with_body_hash(statement_facts(statement), statement, body)
-
-
 def add_missing_facts(conn: sqlite3.Connection) -> int:
     """Give every statement without a statement_facts row one, computed from its body, in
     transactions of a few thousand; then mark the file as up to date. The number added."""
@@ -177,7 +172,7 @@ def add_missing_facts(conn: sqlite3.Connection) -> int:
             ).fetchall()
             conn.executemany(
                 "INSERT INTO statement_facts (seq, facts) VALUES (?, ?)",
-                [(q, placed(_facts_of_body(b), q, t, us)) for q, t, us, b in rows],
+                [(q, placed(facts_of_body(b), q, t, us)) for q, t, us, b in rows],
             )
             if not rows:
                 conn.execute(f"PRAGMA user_version = {FACTS_VERSION}")

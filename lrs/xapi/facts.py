@@ -140,6 +140,13 @@ def with_body_hash(facts: bytes, statement: Mapping[str, Any], body: bytes) -> b
     return (b"{" if facts == b"{}" else facts[:-1] + b",") + sealed
 
 
+def facts_of_body(body: bytes) -> bytes:
+    """The facts of a statement from its body as stored (a statement stored before facts
+    existed), its body hash included."""
+    statement = orjson.loads(body)
+    return with_body_hash(statement_facts(statement), statement, body)
+
+
 def duration_seconds(value: Any) -> float | None:
     """Seconds in an ISO 8601 duration; None when `value` is not one (or has no part)."""
     if not isinstance(value, str):
