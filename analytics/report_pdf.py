@@ -19,9 +19,10 @@ Why the CSV rides along as an embedded file (the PDF's `/EmbeddedFiles` name tre
   auditor can save it and open it in a spreadsheet; the information dictionary holds
   short text strings and XMP would mean escaping a table into XML.
 
-reportlab draws the pages and writes the CSV into the document's catalog as it saves it
-(one pass: re-reading a 5,000-page PDF with pypdf only to add the file took seconds); pypdf
-(pure Python) reads it back.
+Who draws what: reportlab's platypus lays out the pages before the table (title, metadata,
+summary, charts: a few pages), on a canvas that keeps their content streams; this module
+draws the table's pages itself; analytics.pdf_file writes the file, the CSV embedded.
+pypdf (pure Python) reads it back.
 What verify checks is the embedded data; the drawn pages are made from the same rows
 when the report is made, but an edit to the drawn text alone is not detected.
 """
@@ -39,21 +40,12 @@ from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, Group, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import (
-    PDFArray,
-    PDFDictionary,
-    PDFName,
-    PDFStream,
-    PDFString,
-    PDFZCompress,
-)
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -67,6 +59,7 @@ from reportlab.platypus import (
 )
 
 from analytics.collector import collector_paused
+from analytics.pdf_file import Attachment, PdfFile
 from analytics.report import (
     STATUS_COLOURS,
     STATUSES,
@@ -78,17 +71,13 @@ from analytics.report import (
 )
 
 ATTACHMENT = "audit-report.csv"
-PRODUCER = "lrs report audit (ReportLab)"
+PRODUCER = "lrs report audit"
 PAGE = landscape(A4)
 MARGIN = 14 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
 GRID = colors.HexColor("#9e9e9e")
 HEADER_FILL = colors.HexColor("#e0e0e0")
 STRIPE = colors.HexColor("#f5f5f5")
-
-# Streams compressed but not ASCII85-encoded as well: reportlab's encoder is pure Python and
-# took longer than drawing the rows of a large report; a PDF reader needs neither.
-rl_config.useA85 = 0
 
 _styles = getSampleStyleSheet()
 TITLE = ParagraphStyle("title", parent=_styles["Title"], fontSize=16, alignment=0)
@@ -352,64 +341,57 @@ def _row_cells(r: Sequence[str]) -> list[tuple[tuple[_Style, str], ...]]:
     ]
 
 
-class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type information
-    """The learner x requirement table, drawn straight into the page's content stream: a
-    hospital's report has some 70,000 rows, and reportlab's Table of Paragraphs took about
-    2.6 ms a row to lay out (minutes for the report). Rows are laid out once; a page takes
-    the rows that fit under the header, the rest goes on as a new _Rows."""
+def _rgb(colour: colors.Color) -> str:
+    return f"{colour.red:.3f} {colour.green:.3f} {colour.blue:.3f}"
 
-    def __init__(
-        self,
-        rows: list[tuple[list[_Cell], float]],
-        header: tuple[list[_Cell], float],
-        start: int = 0,
-        stop: int | None = None,
-        tops: list[float] | None = None,
-        drawn: dict[tuple[_Cell, int], str] | None = None,
-    ) -> None:
-        super().__init__()
-        self.rows, self.header, self.start = rows, header, start
-        self.drawn = {} if drawn is None else drawn  # shared by the pages: see draw
-        self.stop = len(rows) if stop is None else stop
-        if tops is None:  # tops[i]: the height of the rows before row i
-            tops = [0.0]
-            for _, height in rows:
-                tops.append(tops[-1] + height)
-        self.tops = tops
 
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.width = WIDTH
-        self.height = self.header[1] + self.tops[self.stop] - self.tops[self.start]
-        return self.width, self.height
+FRAME_PAD = 6.0  # platypus's frame padding: the table lines up with the pages before it
+LEFT = MARGIN + FRAME_PAD
+TOP = PAGE[1] - MARGIN - FRAME_PAD
+BOTTOM = MARGIN + FRAME_PAD
+FONTS = ("Helvetica", "Helvetica-Bold", "Courier")
+CLOSING = (
+    "Verify with lrs report verify FILE: it recomputes the digest from the rows embedded in "
+    f"this PDF ({ATTACHMENT}) and the store's current copy of every cited statement."
+)
 
-    def split(self, available_width: float, available_height: float) -> list[Any]:
-        stop = (
-            bisect.bisect_right(
-                self.tops, self.tops[self.start] + available_height - self.header[1]
-            )
-            - 1
-        )
-        if stop <= self.start:
-            return []  # not one row fits: the frame moves it to the next page
-        return [
-            _Rows(self.rows, self.header, self.start, stop, self.tops, self.drawn),
-            _Rows(self.rows, self.header, stop, self.stop, self.tops, self.drawn),
-        ]
 
-    def draw(self) -> None:
-        doc = self.canv._doc
-        fonts = {f: doc.getInternalFontName(f) for f in ("Helvetica", "Helvetica-Bold", "Courier")}
-        lefts = [0.0]
+class _Table:
+    """The learner x requirement table, drawn straight into content streams: a hospital's
+    report has some 70,000 rows on 5,000 pages, and reportlab's Table of Paragraphs took
+    about 2.6 ms a row to lay out (minutes for the report). Rows are laid out once; a page
+    takes the rows that fit under the header."""
+
+    def __init__(self, rows: list[tuple[list[_Cell], float]], fonts: dict[str, str]) -> None:
+        self.rows = rows
+        self.header = _layout([((_HEAD, c),) for c in ROW_HEADER])
+        self.tops = [0.0]  # tops[i]: the height of the rows before row i
+        for _, height in rows:
+            self.tops.append(self.tops[-1] + height)
+        self.lefts = [0.0]
         for fraction in ROW_WIDTHS:
-            lefts.append(lefts[-1] + fraction * WIDTH)
+            self.lefts.append(self.lefts[-1] + fraction * WIDTH)
         styles = (_NAME, _HEAD, _NOTE, _KEY, _ID, *_STATUS.values())
-        start_text = {
-            s: f"BT {fonts[s.font]} {s.size} Tf {_rgb(s.colour)} rg" for s in styles
-        }  # each line: BT, its font and colour, where, what, ET
-        lift = {s: (s.leading - s.size) / 2 + 1 for s in styles}
-        ops: list[str] = []
-        top = self.height
-        drawn = self.drawn
+        self.start_text = {  # each line: BT, its font and colour, where, what, ET
+            s: f"BT /{fonts[s.font]} {s.size} Tf {_rgb(s.colour)} rg" for s in styles
+        }
+        self.lift = {s: (s.leading - s.size) / 2 + 1 for s in styles}
+        self.drawn: dict[tuple[_Cell, int], str] = {}  # a cell's text, drawn once
+
+    def fits(self, start: int, height: float) -> int:
+        """The end of the rows from `start` that fit under the header in `height`."""
+        limit = self.tops[start] + height - self.header[1]
+        return bisect.bisect_right(self.tops, limit, lo=start) - 1
+
+    def height(self, start: int, stop: int) -> float:
+        return self.header[1] + self.tops[stop] - self.tops[start]
+
+    def ops(self, start: int, stop: int, top: float) -> str:
+        """The header and rows start..stop, the header's top at `top` (from the page's foot)."""
+        height = self.height(start, stop)
+        ops: list[str] = [f"q 1 0 0 1 {LEFT:.2f} {top - height:.2f} cm"]
+        at = height
+        drawn, lefts, start_text, lift = self.drawn, self.lefts, self.start_text, self.lift
 
         def cell_ops(cell: _Cell, column: int) -> str:
             """The cell's text, placed from its row's top: drawn once however often the
@@ -424,47 +406,38 @@ class _Rows(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
             found = drawn[cell, column] = "\n".join(lines)
             return found
 
-        def row(cells: list[_Cell], height: float, fill: str | None) -> None:
-            nonlocal top
+        def row(cells: list[_Cell], row_height: float, fill: str | None) -> None:
+            nonlocal at
             if fill is not None:
-                ops.append(f"{fill} rg 0 {top - height:.2f} {WIDTH:.2f} {height:.2f} re f")
-            ops.append(f"q 1 0 0 1 0 {top:.2f} cm")
+                ops.append(f"{fill} rg 0 {at - row_height:.2f} {WIDTH:.2f} {row_height:.2f} re f")
+            ops.append(f"q 1 0 0 1 0 {at:.2f} cm")
             for column, cell in enumerate(cells):  # most cells recur: a lookup, not a call
                 found = drawn.get((cell, column))
                 ops.append(cell_ops(cell, column) if found is None else found)
             ops.append("Q")
-            top -= height
+            at -= row_height
 
         stripe = _rgb(STRIPE)  # formatted once, not per row
         row(*self.header, _rgb(HEADER_FILL))
-        for i in range(self.start, self.stop):
-            row(*self.rows[i], stripe if (i - self.start) % 2 else None)
+        for i in range(start, stop):
+            row(*self.rows[i], stripe if (i - start) % 2 else None)
         # the grid: a rule under every row, and the columns' sides
-        rules = [self.height, self.height - self.header[1]]
-        rules += [
-            self.height - self.header[1] - (self.tops[i + 1] - self.tops[self.start])
-            for i in range(self.start, self.stop)
-        ]
+        under = height - self.header[1] + self.tops[start]
+        rules = [height, height - self.header[1]]
+        rules += [under - self.tops[i + 1] for i in range(start, stop)]
         ops.append(f"{_rgb(GRID)} RG 0.4 w")
         ops += [f"0 {y:.2f} m {WIDTH:.2f} {y:.2f} l" for y in rules]
-        ops += [f"{x:.2f} 0 m {x:.2f} {self.height:.2f} l" for x in lefts]
-        ops.append("S")
-        self.canv.addLiteral("\n".join(ops))
-
-
-def _rgb(colour: colors.Color) -> str:
-    return f"{colour.red:.3f} {colour.green:.3f} {colour.blue:.3f}"
-
-
-def _rows_table(report: Report) -> _Rows:
-    header = _layout([((_HEAD, c),) for c in ROW_HEADER])
-    return _Rows([_layout(_row_cells(r)) for r in report.rows], header)
+        ops += [f"{x:.2f} 0 m {x:.2f} {height:.2f} l" for x in lefts]
+        ops.append("S Q")
+        return "\n".join(ops)
 
 
 # --------------------------------------------------------------------------- pages
 
 
-def _story(report: Report) -> list[Any]:
+def _story(report: Report, end: _End) -> list[Any]:
+    """What comes before the table, laid out by reportlab's platypus; `end` learns where
+    it ends."""
     summary = report.summary()
     return [
         Paragraph(
@@ -477,109 +450,133 @@ def _story(report: Report) -> list[Any]:
         _charts(summary),
         CondPageBreak(45 * mm),  # not a heading and one row alone at the foot of a page
         Paragraph("Learners and requirements", HEADING),
-        _rows_table(report),
-        Spacer(1, 3 * mm),
-        _p(
-            "Verify with lrs report verify FILE: it recomputes the digest from the rows "
-            f"embedded in this PDF ({ATTACHMENT}) and the store's current copy of every "
-            "cited statement."
-        ),
+        end,
     ]
 
 
-class _CountedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type information
-    """A canvas that holds its pages until the end, to write "page i of n" on each: one
-    layout pass instead of a second one only to learn n."""
+class _End(Flowable):  # type: ignore[misc]  # reportlab has no type information
+    """Takes no room: marks the page and the height where the pages before the table end."""
 
-    def __init__(self, *args: Any, attachment: bytes, made: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._held: list[dict[str, Any]] = []
-        self._attachment = attachment
-        # the report's time, not the clock's: the same report gives the same bytes
-        self.setDateFormatter(lambda *_: made)
+    page, y = 0, 0.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # reportlab's name
+        self.page, self.y = canvas.getPageNumber(), y
+
+
+class _Capture(Canvas):  # type: ignore[misc]  # reportlab has no type information
+    """A canvas that keeps each page's content stream instead of writing a document, and
+    the names its text gives the fonts."""
+
+    def __init__(self, *args: Any, pages: list[str], fonts: dict[str, str], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.pages, self.fonts = pages, fonts
 
     def showPage(self) -> None:  # reportlab's name
-        self._held.append(dict(self.__dict__))
+        # Text, lines and fills only: a page needing other resources (transparency, images,
+        # shadings) would need them in the file too (analytics.pdf_file shares fonts only).
+        if self._extgstate.getState() or self._formsinuse or self._shadingUsed:
+            raise AssertionError("the pages before the table need resources beyond fonts")
+        self.pages.append("\n".join([self._preamble, *self._code]))
         self._startPage()
 
     def save(self) -> None:
-        for number, page in enumerate(self._held, start=1):
-            self.__dict__.update(page)
-            self.setFont("Helvetica", 7)
-            self.setFillColor(colors.dimgrey)
-            self.drawRightString(
-                PAGE[0] - MARGIN, MARGIN / 2, f"page {number} of {len(self._held)}"
-            )
-            super().showPage()
-        _attach(self._doc, self._attachment)
-        super().save()
+        for font in FONTS:  # the table's, whether or not the pages before it used them
+            self._doc.getInternalFontName(font)
+        self.fonts.update({ref[1:]: font for font, ref in self._doc.fontMapping.items()})
 
 
-def _attach(doc: Any, data: bytes) -> None:
-    """Embed `data` as ATTACHMENT, the way PDF readers list attachments (PDF 1.7, 7.11.4):
-    the catalog's /Names /EmbeddedFiles name tree names a file specification, whose /EF
-    holds the file as a compressed stream."""
-    stream = PDFStream(
-        PDFDictionary(
-            {
-                "Type": PDFName("EmbeddedFile"),
-                "Subtype": "/text#2Fcsv",  # text/csv: PDFName would not escape the /
-                "Params": PDFDictionary({"Size": len(data)}),
-            }
-        ),
-        data,
-        filters=[PDFZCompress],
-    )
-    name = PDFString(ATTACHMENT)
-    spec = PDFDictionary(
-        {
-            "Type": PDFName("Filespec"),
-            "F": name,
-            "UF": name,
-            "Desc": PDFString("The report's rows and digests: lrs report verify"),
-            "EF": PDFDictionary({"F": stream, "UF": stream}),
-        }
-    )
-    tree = PDFDictionary({"Names": PDFArray([name, doc.Reference(spec)])})
-    doc.Catalog.Names = PDFDictionary({"EmbeddedFiles": tree})
-
-
-def _render(report: Report) -> bytes:
-    """The drawn pages, the CSV embedded."""
-    digest = report.digest  # hashes every row: once, not per page
-    out = io.BytesIO()
+def _front(report: Report) -> tuple[list[str], dict[str, str], _End]:
+    """The pages before the table (content streams), the fonts they name, and their end."""
+    pages: list[str] = []
+    fonts: dict[str, str] = {}
+    end = _End()
     doc = SimpleDocTemplate(
-        out,
+        io.BytesIO(),
         pagesize=PAGE,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"Audit report: {_scope(report)} as of {report.as_of}",
-        subject=digest,
-        author="lrs",
-        creator="lrs report audit",
-        producer=PRODUCER,
-        invariant=True,  # the same report gives the same bytes; dates are the report's
     )
+    doc.build(
+        _story(report, end), canvasmaker=functools.partial(_Capture, pages=pages, fonts=fonts)
+    )
+    return pages, fonts, end
 
+
+def _text(font: str, size: float, x: float, y: float, text: str) -> str:
+    return f"BT /{font} {size} Tf {x:.2f} {y:.2f} Td ({_pdf_text(text)}) Tj ET"
+
+
+def _render(report: Report) -> bytes:
+    """The pages, the CSV embedded."""
+    digest = report.digest  # hashes every row: once, not per page
+    front, fonts, end = _front(report)
+    internal = {font: name for name, font in fonts.items()}
+    table = _Table([_layout(_row_cells(r)) for r in report.rows], internal)
+
+    # Where each page's rows go: (the page, first row, end, the header's top), from the
+    # height the pages before the table leave on their last page.
+    placed: list[tuple[int, int, int, float]] = []
+    page, top, start, count = end.page - 1, end.y, 0, len(report.rows)
+    while True:
+        stop = table.fits(start, top - BOTTOM)
+        if (stop < start or stop == start < count) and top != TOP:
+            page, top = page + 1, TOP  # not one row fits: the next page
+            continue
+        stop = max(stop, min(start + 1, count))  # cells are cut to fit a page: never used
+        placed.append((page, start, stop, top))
+        top -= table.height(start, stop)
+        start = stop
+        if start == count:
+            break
+        page, top = page + 1, TOP
+    closing = [(_NAME, line) for line in _wrap(CLOSING, _NAME, WIDTH - 2 * FRAME_PAD)]
+    top -= 3 * mm
+    if top - _NAME.leading * len(closing) < BOTTOM:
+        page, top = page + 1, TOP
+    bodies: list[list[str]] = [[body] for body in front]
+    bodies += [[] for _ in range(page + 1 - len(bodies))]
+    for p, s, e, t in placed:
+        bodies[p].append(table.ops(s, e, t))
+
+    out = PdfFile(PAGE, fonts)
+    grey = _rgb(colors.dimgrey)
     line = f"Audit report {_scope(report)}, as of {report.as_of}, {digest}"
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.setFillColor(colors.dimgrey)
-        y = MARGIN / 2
-        canvas.drawString(MARGIN, y, line)
-        canvas.restoreState()
-
-    canvas = functools.partial(
-        _CountedCanvas,
-        attachment=to_csv(report).encode("utf-8"),
-        made=_pdf_date(report.generated_at),
+    regular = internal["Helvetica"]
+    for number, body in enumerate(bodies, start=1):
+        ops = [f"q {grey} rg {_text(regular, 7, MARGIN, MARGIN / 2, line)} Q", *body]
+        if number == len(bodies):  # as a Paragraph would: its first baseline a size down
+            for i, (style, text) in enumerate(closing):
+                y = top - style.size - i * style.leading
+                ops.append(_text(regular, style.size, LEFT, y, text))
+        counter = f"page {number} of {len(bodies)}"
+        width = sum(_GLYPHS["Helvetica"][b] for b in counter.encode()) * 0.007
+        ops.append(
+            f"q {grey} rg {_text(regular, 7, PAGE[0] - MARGIN - width, MARGIN / 2, counter)} Q"
+        )
+        out.add_page("\n".join(ops))
+    made = _pdf_date(report.generated_at)
+    return out.write(
+        {
+            "Title": f"Audit report: {_scope(report)} as of {report.as_of}",
+            "Subject": digest,
+            "Author": "lrs",
+            "Creator": "lrs report audit",
+            "Producer": PRODUCER,
+            "CreationDate": made,
+            "ModDate": made,
+        },
+        Attachment(
+            ATTACHMENT,
+            to_csv(report).encode("utf-8"),
+            "text/csv",
+            "The report's rows and digests: lrs report verify",
+        ),
     )
-    doc.build(_story(report), onFirstPage=footer, onLaterPages=footer, canvasmaker=canvas)
-    return out.getvalue()
 
 
 def _pdf_date(utc: str) -> str:

@@ -57,7 +57,7 @@ def test_a_valid_a4_pdf_with_the_metadata_the_csv_has(data: Data) -> None:
     report = data.report()
     pdf = to_pdf(report)
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    reader = PdfReader(io.BytesIO(pdf))
+    reader = PdfReader(io.BytesIO(pdf), strict=True)  # a sound cross-reference table
     width, height = landscape(A4)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (round(width), round(height))
@@ -74,6 +74,26 @@ def test_a_valid_a4_pdf_with_the_metadata_the_csv_has(data: Data) -> None:
     ):
         assert line in first
     assert to_pdf(report) == pdf  # the same report, the same bytes
+
+
+def test_a_unit_outside_ascii_names_the_document_and_its_rows() -> None:
+    unit = "Néonatologie (Größe) ✓"
+    row = ("mbox:mailto:zoë@x.example", "Zoë Ł", unit, "RN", "https://x.example/a", "Hygiène")
+    report = Report(
+        AS_OF,
+        unit,
+        "default",
+        "2024-03-22T08:00:00.000000Z",
+        [(*row, "2024-03-31", "not started", "", "")],
+    )
+    pdf = to_pdf(report)
+    reader = PdfReader(io.BytesIO(pdf), strict=True)
+    assert reader.metadata is not None
+    assert reader.metadata.title == f"Audit report: {unit} as of 2024-03-21"
+    text = "\n".join("\n".join(page) for page in _pages(pdf))
+    # the standard fonts draw WinAnsi: a character it lacks prints as ?
+    assert "Zoë ?" in text and "Néonatologie (Größe) ?" in text
+    assert parse_pdf(pdf)[0].rows == report.rows
 
 
 def test_summary_figures_and_charts_are_the_csvs(data: Data) -> None:
