@@ -538,7 +538,7 @@ def _render(report: Report) -> bytes:
     top -= 3 * mm
     if top - _NAME.leading * len(closing) < BOTTOM:
         page, top = page + 1, TOP
-    bodies: list[list[str]] = [[body] for body in front]
+    bodies: list[list[str]] = [[f"q\n{body}\nQ"] for body in front]  # its state its own
     bodies += [[] for _ in range(page + 1 - len(bodies))]
     for p, s, e, t in placed:
         bodies[p].append(table.ops(s, e, t))
@@ -552,7 +552,7 @@ def _render(report: Report) -> bytes:
         if number == len(bodies):  # as a Paragraph would: its first baseline a size down
             for i, (style, text) in enumerate(closing):
                 y = top - style.size - i * style.leading
-                ops.append(_text(regular, style.size, LEFT, y, text))
+                ops.append("0 g " + _text(regular, style.size, LEFT, y, text))
         counter = f"page {number} of {len(bodies)}"
         width = sum(_GLYPHS["Helvetica"][b] for b in counter.encode()) * 0.007
         ops.append(
