@@ -245,6 +245,12 @@ def _pdf_text(text: str) -> str:
 _GLYPHS = {font: getFont(font).widths for font in ("Helvetica", "Helvetica-Bold")}
 
 
+def _units(text: str, font: str) -> Iterator[int]:
+    """Each character's width as drawn in a standard font, in 1/1000 em: its WinAnsi byte's
+    glyph (one WinAnsi lacks prints as `?`: see _pdf_text)."""
+    return map(_GLYPHS[font].__getitem__, text.encode("cp1252", "replace"))
+
+
 def _wrap(text: str, style: _Style, width: float) -> tuple[str, ...]:
     """The lines `text` takes in a cell `width` wide. Courier is cut by character count
     (every glyph is 0.6 em); Helvetica at spaces, and inside a word only when it must.
@@ -258,12 +264,10 @@ def _wrap(text: str, style: _Style, width: float) -> tuple[str, ...]:
     size = style.size
     if len(text) * size * 1.02 <= width:
         return (text,)  # suffices for a short text: no glyph is wider than 1.02 em
-    glyphs = _GLYPHS[style.font]
+    font = style.font
 
     def units(part: str) -> Iterator[int]:
-        """Each character's width as drawn, in 1/1000 em: its WinAnsi byte's glyph (one
-        WinAnsi lacks prints as `?`: see _pdf_text)."""
-        return map(glyphs.__getitem__, part.encode("cp1252", "replace"))
+        return _units(part, font)
 
     def measure(part: str) -> float:
         return sum(units(part)) * 0.001 * size
@@ -527,7 +531,9 @@ def _render(report: Report) -> bytes:
         if (stop < start or stop == start < count) and top != TOP:
             page, top = page + 1, TOP  # not one row fits: the next page
             continue
-        stop = max(stop, min(start + 1, count))  # cells are cut to fit a page: never used
+        # on a page of its own: a row at least (cells are cut to fit one, see _cell), or
+        # the header alone when there are no rows
+        stop = max(stop, min(start + 1, count))
         placed.append((page, start, stop, top))
         top -= table.height(start, stop)
         start = stop
@@ -554,7 +560,7 @@ def _render(report: Report) -> bytes:
                 y = top - style.size - i * style.leading
                 ops.append("0 g " + _text(regular, style.size, LEFT, y, text))
         counter = f"page {number} of {len(bodies)}"
-        width = sum(_GLYPHS["Helvetica"][b] for b in counter.encode()) * 0.007
+        width = sum(_units(counter, "Helvetica")) * 0.001 * 7
         ops.append(
             f"q {grey} rg {_text(regular, 7, PAGE[0] - MARGIN - width, MARGIN / 2, counter)} Q"
         )

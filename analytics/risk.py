@@ -39,6 +39,7 @@ statement voided since does not count (it was retracted).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ class Factor:
     value: float  # 0..1
     words: str
 
-    @property
+    @functools.cached_property  # read for the score, the points and the explanation
     def points(self) -> float:
         return WEIGHTS[self.name] * min(max(self.value, 0.0), 1.0)
 
@@ -477,16 +478,13 @@ def risk(
             late_count = sum(
                 1 for o in earlier if o.state.done_at is None or o.state.done_at.date() > o.due
             )
-            found = [
-                (f, f.points)
-                for f in factors(state, due, today, moment, (late_count, len(earlier)))
-            ]
-            points = {f.name: round(p, 1) for f, p in found}
-            score = round(sum(p for _, p in found), 1)
+            found = factors(state, due, today, moment, (late_count, len(earlier)))
+            points = {f.name: round(f.points, 1) for f in found}
+            score = round(sum(f.points for f in found), 1)
             level = level_of(score)
             explanation = f"{level} ({score:.1f}/100): " + "; ".join(
-                f"{f.words} (+{p:.1f} of {WEIGHTS[f.name]:.0f}, {f.name.replace('_', '-')})"
-                for f, p in found
+                f"{f.words} (+{f.points:.1f} of {WEIGHTS[f.name]:.0f}, {f.name.replace('_', '-')})"
+                for f in found
             )
         level = level_of(score)
         action, text = _action(level, r.unit, state, due, today)
