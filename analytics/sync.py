@@ -10,6 +10,8 @@ Reading: the store keeps the facts of each statement (lrs.xapi.facts: its flatte
 computed at ingest) beside its body. A thread of its own reads them, a few hundred bytes
 per statement, while DuckDB, which releases the GIL, inserts the previous chunk: one
 INSERT that parses each statement's facts once (json_transform) into the table's columns.
+A third thread asks the kernel for the pages of the facts ahead of the reader, and for no
+others (analytics.readahead): they lie between the bodies' pages in the file.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.db import SCHEMA_VERSION, connect
+from analytics.readahead import TableReadahead
 from lrs.xapi.facts import facts_of_body, placed
 
 # How long a sync waits for readers of the analytics file to let go of it: longer than the
@@ -234,6 +237,7 @@ def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[_Chunk
 
     def produce() -> Iterator[_Chunk]:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        readahead = TableReadahead(path, conn, "statement_facts", low)
         try:
             # A scan reads each page once: a large cache would only cost the pages it maps in.
             conn.execute("PRAGMA cache_size=-8192")
@@ -249,7 +253,7 @@ def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[_Chunk
                 rows = 0
                 while rows < size:
                     limit = min(ROW_GROUP_ROWS, size - rows)
-                    batch, after = _read_batch(conn, after, limit)
+                    batch, after = _read_batch(conn, after, limit, readahead.reached)
                     if batch is None:
                         break
                     batches.append(batch)
@@ -259,6 +263,7 @@ def _sqlite_chunks(store_url: str, low: int, chunk_size: int) -> Iterator[_Chunk
                 yield _Chunk(pa.Table.from_batches(batches, _SCHEMA), after)
                 size = chunk_size
         finally:
+            readahead.close()
             conn.close()
 
     return _read_ahead(produce)
@@ -277,10 +282,11 @@ FROM (SELECT * FROM statement_facts WHERE seq > ? ORDER BY seq LIMIT ?)
 
 
 def _read_batch(
-    conn: sqlite3.Connection, after: int, limit: int
+    conn: sqlite3.Connection, after: int, limit: int, reached: Callable[[int], None]
 ) -> tuple[pa.RecordBatch | None, int]:
     """A record batch of the facts of the (at most `limit`) statements after seq `after`, and
-    the seq of the last one; (None, `after`) if there is none."""
+    the seq of the last one; (None, `after`) if there is none. `reached` hears of each seq
+    read up to."""
     parts: list[pa.LargeStringArray] = []
     rows = 0
     while rows < limit:
@@ -292,6 +298,7 @@ def _read_batch(
         parts.append(_facts(blob, orjson.loads(lengths)))
         rows += count
         after = last
+        reached(after)
     if not parts:
         return None, after
     return pa.RecordBatch.from_arrays([pa.concat_arrays(parts)], schema=_SCHEMA), after
