@@ -118,14 +118,19 @@ def test_asks_a_window_ahead_of_the_scan_then_the_rest(store: Path) -> None:
     with sqlite3.connect(store) as conn:
         readahead = TableReadahead(store, conn, "t", 0, window_bytes=window * PAGE, advise=advise)
     try:
-        time.sleep(0.3)  # the scan reports nothing: the thread stops at its window
+        wait_for(lambda: len(asked) >= window)
+        time.sleep(0.2)  # the scan reports nothing: time to go past its window, if it would
         longest = max(n for _, n, _ in runs(leaf_groups(reader(store), root_of(store), 0)))
         assert window <= len(asked) < window + longest
         assert asked == leaves[: len(asked)]
         readahead.reached(ROWS)
-        deadline = time.monotonic() + 10
-        while len(asked) < len(leaves) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(asked) >= len(leaves))
         assert asked == leaves
     finally:
         readahead.close()
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
