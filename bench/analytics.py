@@ -1,9 +1,10 @@
 """Analytics benchmark: sync speed and derivation time on generated statements.
 
-    python -m bench.analytics [--count 1000000] [--dir /tmp/lrs-bench-analytics]
+    python -m bench.analytics [--count 1000000] [--dir /tmp/lrs-bench-analytics] [--cold]
 
 Loads `count` statements of bench.statements into an embedded store in DIR (kept, so a
-second run reuses it), then measures: a full sync into a fresh DuckDB file, an incremental
+second run reuses it), then measures: a full sync into a fresh DuckDB file (with --cold,
+the store's pages are first taken out of the page cache, as after a reboot), an incremental
 sync of the last 10,000 statements (loaded by the run, or, when an earlier run
 loaded them, taken out of the analytics file again first), and each derivation.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -64,6 +66,16 @@ def rewind(db: Path, count: int) -> None:
         con.execute("CHECKPOINT")
 
 
+def evict(path: Path) -> None:
+    """Take the file's pages out of the page cache (Linux), so that the next read of it
+    comes from the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
 def timed(label: str, work: object) -> None:
     assert callable(work)
     started = time.perf_counter()
@@ -76,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/lrs-bench-analytics"))
+    parser.add_argument("--cold", action="store_true", help="sync from a store not in memory")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     store = args.dir / f"lrs-{args.count}.db"
@@ -87,6 +100,8 @@ def main() -> None:
     db = args.dir / f"analytics-{args.count}.duckdb"
     db.unlink(missing_ok=True)
     url = f"sqlite:///{store}"
+    if args.cold:
+        evict(store)
     full = analytics.sync(url, db)
     print(
         f"full sync: {full.statements} statements in {full.seconds:.2f} s = {full.per_second:,.0f}/s"
