@@ -29,6 +29,7 @@ WINDOW_BYTES = 128 << 20
 
 _INTERIOR_TABLE, _LEAF_TABLE = 0x05, 0x0D
 _MAX_DEPTH = 20  # SQLite's own limit on a b-tree's depth
+_HINTS = hasattr(os, "posix_fadvise")  # Linux gives the hints; elsewhere, none are given
 
 Advise = Callable[[int, int], None]  # (offset, length) in bytes
 
@@ -112,12 +113,11 @@ class TableReadahead:
         self._fd = os.open(path, os.O_RDONLY)
         self._advise = advise or self._will_need
         self._window = max(1, window_bytes // self._page_size)
-        self._after = after
         self._reached = after
         self._stopped = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="sqlite-readahead", daemon=True)
-        if advise is not None or hasattr(os, "posix_fadvise"):  # Linux gives the hints
+        if advise is not None or _HINTS:
             self._thread.start()
 
     def reached(self, rowid: int) -> None:
@@ -141,12 +141,13 @@ class TableReadahead:
         os.posix_fadvise(self._fd, offset, length, os.POSIX_FADV_WILLNEED)
 
     def _run(self) -> None:
-        if hasattr(os, "posix_fadvise"):  # its own reads of interior pages: those pages only
+        if _HINTS:  # its own reads of interior pages: those pages only
             os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
+        leaves = leaf_groups(self._read_page, self._root, self._reached)
         asked: deque[tuple[int, int]] = deque()  # (bound, pages) not yet scanned past
         ahead = 0
         with contextlib.suppress(OSError):  # a hint that fails is a hint not given
-            for first, count, bound in runs(leaf_groups(self._read_page, self._root, self._after)):
+            for first, count, bound in runs(leaves):
                 with self._changed:
                     while True:
                         while asked and asked[0][0] <= self._reached:

@@ -83,39 +83,30 @@ def timed(label: str, work: Callable[[], Any], seconds: dict[str, float]) -> Any
 
 
 def _step(name: str, db: Path, store: str, as_of: date, tenant: str, out: Connection) -> None:
-    """Risk, proficiency or the audit report (and its formats), in a fresh process: each
-    timing with what it made and this process's peak RSS, sent to `out`."""
+    """Risk, proficiency or the audit report (and its formats), timed in a fresh process;
+    the seconds are sent to `out`."""
     cat, people = catalog(), roster()
-    done: list[tuple[str, float, str, float]] = []
-
-    def run(label: str, work: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        result = work()
-        done.append((label, time.perf_counter() - started, size(result), peak_rss_mb()))
-        return result
-
+    seconds: dict[str, float] = {}
     if name == "risk":
-        run("risk", lambda: risk(db, cat, people, as_of, tenant))
+        timed("risk", lambda: risk(db, cat, people, as_of, tenant), seconds)
     elif name == "proficiency":
-        run("proficiency", lambda: proficiency(db, cat, as_of, tenant, people))
+        timed("proficiency", lambda: proficiency(db, cat, as_of, tenant, people), seconds)
     else:
-        report = run("audit", lambda: audit(db, cat, people, as_of, None, tenant, store))
-        run("to_pdf", lambda: to_pdf(report))
-        run("to_csv", lambda: to_csv(report))
-        run("to_html", lambda: to_html(report))
-    out.send(done)
+        report = timed("audit", lambda: audit(db, cat, people, as_of, None, tenant, store), seconds)
+        timed("to_pdf", lambda: to_pdf(report), seconds)
+        timed("to_csv", lambda: to_csv(report), seconds)
+        timed("to_html", lambda: to_html(report), seconds)
+    out.send(seconds)
 
 
 def in_fresh_process(name: str, args: tuple[Any, ...], seconds: dict[str, float]) -> None:
+    """`_step` in a process of its own, which prints its lines (peak RSS: its own)."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_step, args=(name, *args, send))
     child.start()
-    done = receive.recv()
+    seconds.update(receive.recv())
     child.join()
-    for label, taken, made, rss in done:
-        seconds[label] = taken
-        print(f"{label:<16} {taken:8.2f} s  {made:<28} peak RSS {rss:,.0f} MB (its process)")
 
 
 def last_day(db: Path) -> date:
