@@ -119,7 +119,7 @@ def _intervals_sql(tenant_clause: str) -> str:
     return f"""
 WITH s AS NOT MATERIALIZED (
     SELECT tenant, actor_key, id, epoch_us("timestamp") AS ts, verb_id, object_id,
-           coalesce(registration, '') AS registration, session_id, duration_s, parent_ids,
+           registration, session_id, duration_s, parent_ids,
            grouping_ids
     FROM live_statements
     WHERE actor_key IS NOT NULL AND "timestamp" IS NOT NULL AND object_type = 'Activity'
@@ -223,7 +223,7 @@ def time_on_task(
 def _base_sql(clause: str) -> str:
     return f"""base AS NOT MATERIALIZED (
     SELECT tenant, actor_key AS learner, id, epoch_us("timestamp") AS ts, verb_id, object_id,
-           coalesce(session_id, registration, '') AS attempt, duration_s, completion,
+           coalesce(session_id, registration::VARCHAR, '') AS attempt, duration_s, completion,
            parent_ids, grouping_ids,
            list_distinct(list_prepend(object_id, list_concat(parent_ids, grouping_ids)))
                AS related,

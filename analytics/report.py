@@ -238,7 +238,7 @@ def body_hashes(
     con.register("audit_candidates", pa.table({"id": pa.array(ids, pa.string())}))
     try:
         rows = con.sql(
-            """SELECT id, body_sha256 FROM statements SEMI JOIN audit_candidates USING (id)
+            """SELECT id::VARCHAR, body_sha256 FROM statements SEMI JOIN audit_candidates USING (id)
                WHERE tenant = $tenant AND body_sha256 IS NOT NULL""",
             params={"tenant": tenant},
         ).fetchall()

@@ -55,9 +55,9 @@ CHUNK_ROWS = 2 * ROW_GROUP_ROWS
 # The facts of a statement (lrs.xapi.facts) as DuckDB reads them.
 _FACT_TYPES = {
     "q": "BIGINT", "n": "VARCHAR", "s": "BIGINT",
-    "i": "VARCHAR", "t": "BIGINT", "v": "VARCHAR", "k": "VARCHAR", "an": "VARCHAR",
+    "i": "UUID", "t": "BIGINT", "v": "UUID", "k": "VARCHAR", "an": "VARCHAR",
     "at": "VARCHAR", "vb": "VARCHAR", "oi": "VARCHAR", "ot": "VARCHAR", "od": "VARCHAR",
-    "rg": "VARCHAR", "ss": "VARCHAR", "su": "BOOLEAN", "co": "BOOLEAN", "sc": "DOUBLE",
+    "rg": "UUID", "ss": "VARCHAR", "su": "BOOLEAN", "co": "BOOLEAN", "sc": "DOUBLE",
     "sr": "DOUBLE", "du": "DOUBLE", "re": "VARCHAR", "pa": ["VARCHAR"], "gr": ["VARCHAR"],
     "ca": ["VARCHAR"], "oa": ["VARCHAR"], "cp": ["VARCHAR"], "cx": "JSON", "rx": "JSON",
     "h": "VARCHAR",

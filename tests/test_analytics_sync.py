@@ -117,14 +117,14 @@ def test_flattens_one_statement(tmp_path: Path) -> None:
         "FROM statements",
     )
     assert row == (
-        s["id"],
+        uuid.UUID(s["id"]),  # ids and registrations are typed UUID
         "default",
         "mbox:mailto:Ann@example.org",
         "Ann",
         VERB + "passed",
         "https://x.example/au/1",
         "Activity",
-        "ab7e2e43-1d4c-4e8e-9c4b-6f0e4b1f2a3c",
+        uuid.UUID("ab7e2e43-1d4c-4e8e-9c4b-6f0e4b1f2a3c"),
         "s-1",
         "2024-01-02T08:00:00",
         True,
@@ -247,6 +247,29 @@ def test_voiding_in_the_same_chunk_and_before_the_target(tmp_path: Path, store: 
     store_statements(url, [first, _voiding(first["id"]), _voiding(late["id"]), late])
     analytics.sync(url, db, chunk_size=3)
     assert rows(db, "SELECT count(*) FROM live_statements") == [(0,)]
+
+
+def test_a_file_with_text_ids_gets_uuid_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    """A file synced before schema version 2 kept ids and registrations as text: the next
+    sync types them as UUID, and voiding across the two still finds its target."""
+    url, db = f"sqlite:///{tmp_path / 'lrs.db'}", tmp_path / "a.duckdb"
+    target = statement("completed", "https://x.example/a", "2024-01-02T10:00:00Z")
+    target["context"] = {"registration": "AB7E2E43-1D4C-4E8E-9C4B-6F0E4B1F2A3C"}
+    store_statements(url, [target])
+    analytics.sync(url, db)
+    with contextlib.closing(duckdb.connect(str(db))) as con:
+        for column in ("id", "voids", "registration"):
+            con.execute(f"ALTER TABLE statements ALTER COLUMN {column} SET DATA TYPE VARCHAR")
+    store_statements(url, [_voiding(target["id"])])
+    assert analytics.sync(url, db).statements == 1
+    types = (
+        "SELECT DISTINCT table_name, data_type FROM duckdb_columns() "
+        "WHERE column_name IN ('id', 'voids', 'registration') ORDER BY ALL"
+    )
+    assert rows(db, types) == [("live_statements", "UUID"), ("statements", "UUID")]
+    assert rows(db, "SELECT registration::VARCHAR, voided FROM statements WHERE voids IS NULL") == [
+        ("ab7e2e43-1d4c-4e8e-9c4b-6f0e4b1f2a3c", True)
+    ]
 
 
 def test_tenants_stay_apart(tmp_path: Path, store: str) -> None:
@@ -441,7 +464,7 @@ def test_a_statement_that_proves_done_carries_the_hash_of_its_stored_body(
             await opened.close()
 
     stored = asyncio.run(bodies())
-    hashes = dict(rows(tmp_path / "a.duckdb", "SELECT id, body_sha256 FROM statements"))
+    hashes = dict(rows(tmp_path / "a.duckdb", "SELECT id::VARCHAR, body_sha256 FROM statements"))
     assert hashes == {
         **{s["id"]: hashlib.sha256(stored[s["id"]]).hexdigest() for s in (done, complete, waived)},
         seen["id"]: None,
