@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from analytics.catalog import Catalog, Roster
 from analytics.collector import collector_paused
-from analytics.db import announce
+from analytics.db import VIEW, announce
 from analytics.derive import click_through, each_activity, tenant_filter, time_on_task
 from lrs.xapi.facts import DONE_VERBS, WAIVED
 
@@ -105,9 +105,7 @@ def as_of_connection(db: str | Path, as_of: date | datetime) -> duckdb.DuckDBPyC
     con.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
     cut = f"\"timestamp\" < TIMESTAMP '{moment.isoformat(sep=' ')}'"
     con.execute(f"CREATE VIEW statements AS SELECT * FROM src.statements WHERE {cut}")
-    con.execute(
-        "CREATE VIEW live_statements AS SELECT * FROM statements WHERE NOT voided AND voids IS NULL"
-    )
+    con.execute(VIEW)  # the file's live_statements, over the cut statements
     return con
 
 
