@@ -110,7 +110,7 @@ def connect(
 def _type_uuids(con: duckdb.DuckDBPyConnection) -> None:
     """Files made before schema version 2 keep statement ids and registrations as text. As
     UUIDs they are 16 bytes, not 36 characters of random hex that barely compress, and the
-    sync stores them in half the time (lrs.xapi.facts keeps them validated and lower-case,
+    sync stores an id in half the time (lrs.xapi.facts keeps them validated and lower-case,
     so every value converts, and sorts as before)."""
     for (column,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'statements' "
