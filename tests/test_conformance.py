@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, untraced_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
@@ -23,6 +23,7 @@ def run_suite(server: Server, version: str, *extra: str) -> tuple[int, list[str]
     done = subprocess.run(
         command,
         cwd=ROOT,
+        env=untraced_env(),
         capture_output=True,
         timeout=600,
     )
