@@ -329,6 +329,22 @@ def test_every_request_leaves_its_record(synced: Analytics) -> None:
     assert synced.audit_log.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_sync_ends_the_figures_kept_for_later_pages(synced: Analytics) -> None:
+    """The server keeps the figures an answer was cut from (lrs.api._analytics_cache): after
+    a sync, the same request answers from the new statements."""
+    dan = "mailto:dan@x.example"
+    assert synced.rows("/analytics/time-on-task", learner="mbox:" + dan) == []
+    kept = synced.get("/analytics/time-on-task").json()["rows"]
+    late = statement("experienced", A2, at(0), dan, result={"duration": "PT3M"})
+    with synced.server.client("writer") as client:
+        assert client.post("/statements", json=[late]).status_code == 200
+    assert synced.get("/analytics/time-on-task").json()["rows"] == kept  # not synced yet
+    done = synced.server.cli("analytics", "sync")
+    assert b"1 statements synced" in done.stdout, done.stderr.decode()
+    rows = synced.rows("/analytics/time-on-task", learner="mbox:" + dan)
+    assert [(r["activity"], r["seconds"]) for r in rows] == [(A2, 180.0)]
+
+
 # -- risk, proficiency and the audit report, with the customer's catalog and roster ----------
 
 AS_OF = "2024-02-20"

@@ -9,11 +9,12 @@ import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lrs.api._analytics_answer import Answer, frame_answer, report_answer
+from lrs.api._analytics_cache import Frames
 from lrs.api._analytics_query import Query
 from lrs.api._analytics_sources import Sources, needed
 from lrs.api._analytics_watch import TimeUp, Watch
@@ -37,12 +38,13 @@ TIME_UP = (
 @dataclass(frozen=True)
 class Work:
     """What a computation reads: the analytics file, the store (for the audit report's
-    evidence) and the catalog and roster."""
+    evidence) and the catalog and roster; and the frames kept from earlier answers."""
 
     db: str
     store: str
     sources: Sources
     watch: Watch
+    frames: Frames = field(default_factory=Frames)
 
 
 @contextmanager
@@ -163,6 +165,18 @@ FRAMES: dict[str, Callable[[Work, Query], tuple[pl.DataFrame, str]]] = {
 }
 
 
+def _frame(work: Work, query: Query) -> tuple[pl.DataFrame, str]:
+    """The figures `query` is cut from (before its filters and page): kept from an earlier
+    request when the data they come from is the same version."""
+    key = (query.metric, query.tenant, tuple(sorted(query.options.items())))
+    version = _version(work)
+    frame = work.frames.get(version, key)
+    if frame is None:
+        frame, version = FRAMES[query.metric](work, query)
+        work.frames.put(version, key, frame)
+    return frame, version
+
+
 def compute(work: Work, query: Query) -> Answer:
     """Blocking: read the analytics file, compute, filter, serialize one answer."""
     import duckdb
@@ -175,7 +189,7 @@ def compute(work: Work, query: Query) -> Answer:
             report, version = _audit_report(work, query)
             work.watch.check()
             return report_answer(report, version, query)
-        frame, version = FRAMES[query.metric](work, query)
+        frame, version = _frame(work, query)
         work.watch.check()
         return frame_answer(frame, version, query)
     except duckdb.InterruptException as exc:

@@ -32,8 +32,7 @@ class Sources:
             return None
         with self._lock:
             try:
-                info = os.stat(path)
-                stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+                stamp = _stamp(os.stat(path))
                 seen = self._loaded.get(setting)
                 if seen is not None and seen[0] == stamp:
                     return seen[1]
@@ -61,9 +60,22 @@ class Sources:
         return roster
 
     def stamp(self) -> str:
-        """Which versions of the files the last `catalog()` and `roster()` loaded."""
+        """Which versions of the files the last `catalog()` and `roster()` loaded, and which
+        are on disk now: figures kept from an earlier answer (lrs.api._analytics_cache) are
+        not served once a file has changed, even before a request loads it again."""
+        on_disk = []
+        for path in (self.catalog_path, self.roster_path):
+            try:
+                on_disk.append(_stamp(os.stat(path)) if path else None)
+            except OSError:
+                on_disk.append(None)
         with self._lock:
-            return repr(sorted((k, v[0]) for k, v in self._loaded.items()))
+            loaded = sorted((k, v[0]) for k, v in self._loaded.items())
+        return repr((loaded, on_disk))
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int]:
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def needed(value: Any, setting: str, metric: str) -> Any:

@@ -47,6 +47,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from lrs.api._analytics_audit import params_of, record
+from lrs.api._analytics_cache import Frames
 from lrs.api._analytics_compute import Work, run
 from lrs.api._analytics_query import METRICS, parse_query
 from lrs.api._analytics_sources import Sources
@@ -65,10 +66,11 @@ THREADS = 4  # computations at once; more wait their turn (within their time lim
 @dataclass
 class State:
     """What the analytics endpoints keep for the server's life: the catalog and roster,
-    and the threads computations run on."""
+    the threads computations run on, and the frames recent answers were cut from."""
 
     sources: Sources
     executor: ThreadPoolExecutor
+    frames: Frames
 
 
 def state_of(request: Request, settings: Settings) -> State:
@@ -77,6 +79,7 @@ def state_of(request: Request, settings: Settings) -> State:
         state = State(
             Sources(settings.analytics_catalog, settings.analytics_roster),
             ThreadPoolExecutor(THREADS, thread_name_prefix="analytics"),
+            Frames(),
         )
         request.app.state.analytics = state
     return state
@@ -101,7 +104,7 @@ def _endpoint(metric: str) -> Callable[[Request], Any]:
             credential.require(ANALYTICS_READ)
             query = parse_query(metric, request, credential.tenant, settings.analytics_page_size)
             state = state_of(request, settings)
-            work = Work(settings.analytics_db, settings.store, state.sources, Watch())
+            work = Work(settings.analytics_db, settings.store, state.sources, Watch(), state.frames)
             answer = await run(state.executor, work, query, settings.analytics_time_limit)
         except Exception as exc:
             status = exc.status if isinstance(exc, LRSError) else 500
