@@ -625,12 +625,14 @@ def test_time_up_interrupts_the_connections_the_scoring_opened_itself(tmp_path: 
 def test_scores_computed_across_a_change_are_not_served_as_either_version(
     scoring: Scoring,
 ) -> None:
+    from lrs.api._analytics_cache import Frames
     from lrs.api._analytics_compute import Work, _unchanged, _version
     from lrs.api._analytics_sources import Sources
     from lrs.api._analytics_watch import Watch
     from lrs.errors import ServiceUnavailable
 
-    work = Work(scoring.db, "", Sources(str(scoring.catalog), str(scoring.roster)), Watch())
+    sources = Sources(str(scoring.catalog), str(scoring.roster))
+    work = Work(scoring.db, "", sources, Watch(), Frames())
     before = _version(work)
     assert _unchanged(work, before) == before
     text = scoring.roster.read_text()

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +44,7 @@ class Work:
     store: str
     sources: Sources
     watch: Watch
-    frames: Frames = field(default_factory=Frames)
+    frames: Frames
 
 
 @contextmanager
